@@ -1,0 +1,111 @@
+// swift-tools-version:6.0
+// ragsync — keeps a folder of markdown files indexed in PostgreSQL + pgvector.
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ragsync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ragsync", targets: ["ragsync"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config, installed from Debian's -dev packages.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CCmarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind.
+        .target(
+            name: "CCurlShim",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+
+        // Runs blocking C calls (libpq, libcurl, inotify) on threads of their own, off the cooperative pool.
+        .target(name: "ThreadExecutor", swiftSettings: strictSwift),
+
+        // Store: a libpq wrapper with parameterized queries only.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "ThreadExecutor"],
+            swiftSettings: strictSwift
+        ),
+        // Parse: markdown to a block tree through cmark-gfm.
+        .target(name: "Markdown", dependencies: ["CCmarkGFM"], swiftSettings: strictSwift),
+        // Parse → Chunk: pure indexing logic, no C module, no I/O.
+        .target(
+            name: "Indexer",
+            dependencies: [
+                "Markdown",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Embed: OpenAI-compatible embeddings over libcurl.
+        .target(
+            name: "Embedding",
+            dependencies: [
+                "CCurlShim", "ThreadExecutor",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Store: schema, migrations and the document/chunk/embedding tables.
+        .target(
+            name: "IndexStore",
+            dependencies: ["Postgres", "Indexer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+        // Configuration and the commands' logic; the executable is a thin front end over it.
+        .target(
+            name: "RagsyncKit",
+            dependencies: [
+                "Indexer", "Embedding", "IndexStore", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "ragsync",
+            dependencies: [
+                "RagsyncKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Test support: the local embedding server process and test databases.
+        .target(
+            name: "RagsyncTestSupport",
+            dependencies: ["Postgres"],
+            path: "Tests/RagsyncTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["Embedding", "RagsyncTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RagsyncKit", "IndexStore", "Postgres", "Indexer", "Embedding", "RagsyncTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+    ]
+)

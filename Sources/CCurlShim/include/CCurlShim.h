@@ -1,0 +1,2 @@
+// Placeholder replaced by the embedding client work.
+#include <curl/curl.h>
