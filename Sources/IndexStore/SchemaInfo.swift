@@ -1,0 +1,64 @@
+// ragsync — SchemaInfo: what the database's tables look like, read from the catalog.
+
+internal import Postgres
+
+/// The column types of an existing (or freshly created) ragsync schema.
+///
+/// Writes consult it to generate ids of the right kind; nothing about it is assumed.
+public struct SchemaInfo: Sendable, Equatable {
+    public var chunkIdType: IdentifierType
+    public var embeddingIdType: IdentifierType
+    public var queryIdType: IdentifierType?
+    public var retrievedChunkIdsType: ChunkIdListType?
+    /// The dimension of `chunk_embeddings.embedding`, or nil for an unsized `vector` column.
+    public var embeddingDimensions: Int?
+
+    /// Reads the catalog.
+    /// - Throws: `StoreError.notMigrated` when the tables do not exist, `.unsupportedSchema` for odd id types.
+    static func read(from connection: PostgresConnection) throws -> SchemaInfo {
+        let columns = try connection.query(
+            """
+            SELECT table_name, column_name, data_type, udt_name
+            FROM information_schema.columns
+            WHERE table_schema = current_schema()
+              AND table_name = ANY($1::text[])
+            """,
+            [PostgresArray(["document_chunks", "chunk_embeddings", "query_logs"])])
+        var types: [String: (dataType: String, udt: String)] = [:]
+        for row in columns.rows {
+            types["\(row[0]!).\(row[1]!)"] = (row[2]!, row[3]!)
+        }
+        func identifier(_ key: String) throws -> IdentifierType {
+            guard let column = types[key] else {
+                throw StoreError(.notMigrated, message: "the database has no column \(key); run `ragsync migrate` first")
+            }
+            guard let type = IdentifierType(dataType: column.dataType) else {
+                throw StoreError(
+                    .unsupportedSchema,
+                    message: "column \(key) has type \(column.dataType); ragsync supports uuid, integer and bigint ids")
+            }
+            return type
+        }
+        let chunkId = try identifier("document_chunks.chunk_id")
+        let embeddingId = try identifier("chunk_embeddings.embedding_id")
+        let queryId = types["query_logs.query_id"] == nil ? nil : try identifier("query_logs.query_id")
+        var retrieved: ChunkIdListType?
+        if let column = types["query_logs.retrieved_chunk_ids"] {
+            switch column.dataType {
+            case "ARRAY": retrieved = .array(element: String(column.udt.dropFirst()))  // `_uuid` → `uuid`
+            case "jsonb": retrieved = .jsonb
+            case "json": retrieved = .json
+            default: retrieved = .text
+            }
+        }
+        let typmod = try connection.query(
+            """
+            SELECT a.atttypmod FROM pg_attribute a
+            WHERE a.attrelid = to_regclass('chunk_embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped
+            """)
+        let dimensions = typmod.scalar.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        return SchemaInfo(
+            chunkIdType: chunkId, embeddingIdType: embeddingId, queryIdType: queryId,
+            retrievedChunkIdsType: retrieved, embeddingDimensions: dimensions)
+    }
+}

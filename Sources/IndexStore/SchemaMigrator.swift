@@ -1,0 +1,237 @@
+// ragsync — SchemaMigrator: creates what is missing, on an empty database or on the origin project's.
+
+public import Logging
+public import Postgres
+
+/// Brings a database to the schema ragsync needs, in versioned, idempotent steps recorded in
+/// `ragsync_schema_migrations`.
+///
+/// It works on an empty database and on one created by the origin project's Alembic migration (with rows in it): it
+/// only creates what is missing and never drops or rewrites data. Concurrent runs are serialized by a
+/// transaction-scoped advisory lock, which also works through a transaction pooler.
+public struct SchemaMigrator: Sendable {
+    /// A step of the schema's history. Its number never changes once released.
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var apply: @Sendable (PostgresConnection, _ dimensions: Int) throws -> Void
+    }
+
+    /// What `migrate` did.
+    public struct Report: Sendable, Equatable {
+        /// Versions applied by this run, in order; empty when the schema was current.
+        public var appliedVersions: [Int]
+        public var schema: SchemaInfo
+    }
+
+    /// The configured embedding dimension; used for a new `chunk_embeddings` table.
+    public var dimensions: Int
+
+    public init(dimensions: Int) {
+        precondition((1...16_000).contains(dimensions), "dimensions are validated by the configuration")
+        self.dimensions = dimensions
+    }
+
+    /// The latest schema version this build knows.
+    public static var latestVersion: Int { migrations.last!.version }
+
+    /// Applies every migration the database has not seen, in one transaction.
+    /// - Parameter resizeEmptyEmbeddings: when the embeddings table is empty and sized for another dimension,
+    ///   resize it to ``dimensions`` instead of failing (`ragsync migrate --dimensions N`).
+    /// - Throws: `PostgresError` for SQL failures, `StoreError` for a schema ragsync cannot use (e.g. a dimension
+    ///   mismatch on a table with rows).
+    public func migrate(
+        on client: PostgresClient, resizeEmptyEmbeddings: Bool = false, logger: Logger
+    ) async throws -> Report {
+        let dimensions = self.dimensions
+        return try await client.transaction { connection in
+            try connection.query("SELECT pg_advisory_xact_lock(hashtext('ragsync.schema'))")
+            try Self.ensureVectorExtension(on: connection)
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS ragsync_schema_migrations (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+            let applied = Set(
+                try connection.query("SELECT version FROM ragsync_schema_migrations").rows.compactMap { $0[0].flatMap { Int($0) } })
+            var appliedNow: [Int] = []
+            for migration in Self.migrations where !applied.contains(migration.version) {
+                try migration.apply(connection, dimensions)
+                try connection.query(
+                    "INSERT INTO ragsync_schema_migrations (version, name) VALUES ($1, $2)",
+                    [migration.version, migration.name])
+                appliedNow.append(migration.version)
+            }
+            var schema = try SchemaInfo.read(from: connection)
+            if let existing = schema.embeddingDimensions, existing != dimensions {
+                let rowCount = Int(try connection.query("SELECT count(*) FROM chunk_embeddings").scalar ?? "0") ?? 0
+                guard resizeEmptyEmbeddings, rowCount == 0 else {
+                    throw Self.dimensionMismatch(database: existing, configured: dimensions, rowCount: rowCount)
+                }
+                // The column is empty, so changing its type loses nothing. `dimensions` is a validated Int.
+                try connection.execute(
+                    "ALTER TABLE chunk_embeddings ALTER COLUMN embedding TYPE vector(\(dimensions))")
+                schema.embeddingDimensions = dimensions
+            }
+            return Report(appliedVersions: appliedNow, schema: schema)
+        }
+    }
+
+    /// Reads the schema and checks it fits the configuration, without changing anything (daemon start-up).
+    /// - Throws: `StoreError.notMigrated` when migrations are missing, `.dimensionMismatch` when the column's
+    ///   dimension differs from ``dimensions``.
+    public func verify(on client: PostgresClient) async throws -> SchemaInfo {
+        let dimensions = self.dimensions
+        return try await client.withConnection { connection in
+            let current = try connection.query(
+                "SELECT max(version) FROM ragsync_schema_migrations WHERE to_regclass('ragsync_schema_migrations') IS NOT NULL"
+            ).scalar.flatMap { Int($0) }
+            guard let current, current >= Self.latestVersion else {
+                throw StoreError(
+                    .notMigrated,
+                    message: "the database at \(connection.redactedTarget) is not migrated to schema version "
+                        + "\(Self.latestVersion) (it has \(current.map(String.init) ?? "none")); run `ragsync migrate`")
+            }
+            let schema = try SchemaInfo.read(from: connection)
+            if let existing = schema.embeddingDimensions, existing != dimensions {
+                let rowCount = Int(try connection.query("SELECT count(*) FROM chunk_embeddings").scalar ?? "0") ?? 0
+                throw Self.dimensionMismatch(database: existing, configured: dimensions, rowCount: rowCount)
+            }
+            return schema
+        }
+    }
+
+    private static func dimensionMismatch(database: Int, configured: Int, rowCount: Int) -> StoreError {
+        var message =
+            "chunk_embeddings.embedding is vector(\(database)) in the database, but the embedding model is configured "
+            + "for \(configured) dimensions (RAGSYNC_EMBEDDING_DIMENSIONS). "
+        if rowCount == 0 {
+            message += "The table is empty: run `ragsync migrate --dimensions \(configured)` to resize it, "
+                + "or set RAGSYNC_EMBEDDING_DIMENSIONS=\(database)."
+        } else {
+            message += "It holds \(rowCount) embeddings: set RAGSYNC_EMBEDDING_DIMENSIONS=\(database), or use a separate "
+                + "database or schema for the \(configured)-dimension model."
+        }
+        return StoreError(.dimensionMismatch(database: database, configured: configured), message: message)
+    }
+
+    private static func ensureVectorExtension(on connection: PostgresConnection) throws {
+        let installed = try connection.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'")
+        if !installed.isEmpty { return }
+        do {
+            try connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        } catch {
+            throw StoreError(
+                .vectorExtensionMissing,
+                message: "the pgvector extension is not installed in the database at \(connection.redactedTarget) and "
+                    + "this role cannot create it (\(error.message)); ask its administrator to run "
+                    + "`CREATE EXTENSION vector`")
+        }
+    }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "origin tables and indexes", apply: createOriginTables),
+        Migration(version: 2, name: "ragsync bookkeeping", apply: createBookkeeping),
+    ]
+
+    /// The origin project's tables, for an empty database; existing tables are left as they are. The IVFFlat index
+    /// is not created here: building it on an empty table gives poor recall (it is maintained elsewhere).
+    private static func createOriginTables(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS document_chunks (
+                chunk_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                content text NOT NULL,
+                source_file text NOT NULL,
+                category text,
+                document_title text,
+                chunk_index integer NOT NULL,
+                metadata_json jsonb,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE IF NOT EXISTS chunk_embeddings (
+                embedding_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                chunk_id uuid NOT NULL REFERENCES document_chunks (chunk_id) ON DELETE CASCADE,
+                embedding vector(\(dimensions)) NOT NULL,
+                embedding_model text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE IF NOT EXISTS query_logs (
+                query_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                query_text text NOT NULL,
+                retrieved_chunk_ids uuid[],
+                response_text text,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX IF NOT EXISTS ix_document_chunks_source_file ON document_chunks (source_file);
+            CREATE INDEX IF NOT EXISTS ix_document_chunks_category ON document_chunks (category);
+            CREATE INDEX IF NOT EXISTS ix_chunk_embeddings_chunk_id ON chunk_embeddings (chunk_id);
+            CREATE INDEX IF NOT EXISTS idx_embedding_model ON chunk_embeddings (embedding_model);
+            """)
+    }
+
+    /// ragsync's own tables: per document its content hash, state and last error; per chunk the hash of exactly
+    /// what was embedded, so unchanged chunks are found again and never re-embedded.
+    private static func createBookkeeping(_ connection: PostgresConnection, dimensions: Int) throws {
+        let schema = try SchemaInfo.read(from: connection)
+        try ensureDefault(on: connection, table: "document_chunks", column: "chunk_id", type: schema.chunkIdType)
+        try ensureDefault(
+            on: connection, table: "chunk_embeddings", column: "embedding_id", type: schema.embeddingIdType)
+        if let queryIdType = schema.queryIdType {
+            try ensureDefault(on: connection, table: "query_logs", column: "query_id", type: queryIdType)
+        }
+        // The id type comes from the catalog (uuid, integer or bigint), never from input.
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS ragsync_documents (
+                source_file text PRIMARY KEY,
+                content_hash text,
+                byte_count bigint,
+                chunk_count integer NOT NULL DEFAULT 0,
+                failed_hash text,
+                last_error text,
+                indexed_at timestamptz,
+                failed_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE IF NOT EXISTS ragsync_chunks (
+                chunk_id \(schema.chunkIdType.sqlName) PRIMARY KEY
+                    REFERENCES document_chunks (chunk_id) ON DELETE CASCADE,
+                source_file text NOT NULL,
+                content_hash text NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_ragsync_chunks_content_hash ON ragsync_chunks (content_hash);
+            CREATE INDEX IF NOT EXISTS ix_ragsync_chunks_source_file ON ragsync_chunks (source_file);
+            """)
+    }
+
+    /// Gives an id column a default when it has none: `gen_random_uuid()` for UUIDs, a sequence starting past
+    /// the largest existing id for integers. Existing values are untouched.
+    private static func ensureDefault(
+        on connection: PostgresConnection, table: String, column: String, type: IdentifierType
+    ) throws {
+        let current = try connection.query(
+            """
+            SELECT column_default FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2
+            """, [table, column])
+        guard current.scalar == nil else { return }
+        // `table` and `column` are the constants above, not input.
+        switch type {
+        case .uuid:
+            try connection.execute("ALTER TABLE \(table) ALTER COLUMN \(column) SET DEFAULT gen_random_uuid()")
+        case .integer, .bigint:
+            let sequence = "\(table)_\(column)_ragsync_seq"
+            try connection.execute(
+                """
+                CREATE SEQUENCE IF NOT EXISTS \(sequence) OWNED BY \(table).\(column);
+                SELECT setval('\(sequence)', COALESCE((SELECT max(\(column)) FROM \(table)), 0) + 1, false);
+                ALTER TABLE \(table) ALTER COLUMN \(column) SET DEFAULT nextval('\(sequence)');
+                """)
+        }
+    }
+}

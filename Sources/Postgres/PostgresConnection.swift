@@ -1,0 +1,175 @@
+// ragsync — PostgresConnection: owns one libpq connection and runs parameterized statements on it.
+
+internal import CLibPQ
+internal import Glibc
+
+/// One libpq connection.
+///
+/// Every call blocks the calling thread until the server answers, so a connection is used only from a
+/// ``PostgresClient``, whose methods run on a dedicated thread. It is not `Sendable`: one owner at a time.
+/// The corresponding C type is `PGconn`; it is closed with `PQfinish` exactly once, in `deinit`.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+    /// The connection target with its password masked, for messages.
+    public let redactedTarget: String
+
+    /// Connects to a `postgresql://` URL or a `key=value` connection string.
+    /// - Parameters:
+    ///   - url: the connection string; its password is never shown in messages.
+    ///   - connectTimeoutSeconds: how long to wait for the server; the URL's own `connect_timeout` wins.
+    ///   - applicationName: shown in `pg_stat_activity`.
+    /// - Throws: `PostgresError` with code `.connectionFailed` and libpq's message.
+    public init(url: String, connectTimeoutSeconds: Int = 10, applicationName: String = "ragsync") throws(PostgresError) {
+        redactedTarget = ConnectionString.redacted(url)
+        // Keywords before `dbname` are defaults that the expanded URL overrides.
+        let keywords = ["connect_timeout", "application_name", "client_encoding", "dbname"]
+        let values = [String(connectTimeoutSeconds), applicationName, "UTF8", url]
+        let connection: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
+            withCStringArray(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(.connectionFailed, message: "out of memory", target: redactedTarget)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmedMessage(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(.connectionFailed, message: message, target: redactedTarget)
+        }
+        // Server NOTICEs (e.g. "relation already exists, skipping") would go to stderr unasked; drop them.
+        PQsetNoticeReceiver(connection, { _, _ in }, nil)
+        handle = connection
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// True while the connection is usable; false after the server went away.
+    public var isHealthy: Bool {
+        PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The server's major version, e.g. 18.
+    public var serverMajorVersion: Int {
+        Int(PQserverVersion(handle)) / 10000
+    }
+
+    /// Runs one statement with its parameters bound separately from the SQL text.
+    ///
+    /// The corresponding C function is `PQexecParams`; parameters and results use the text format.
+    /// - Parameters:
+    ///   - sql: the statement, with `$1`, `$2`… placeholders.
+    ///   - parameters: one value per placeholder; `nil` binds NULL.
+    /// - Returns: the rows, copied out of libpq.
+    /// - Throws: `PostgresError` carrying the server's SQLSTATE and message.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws(PostgresError) -> PostgresRows {
+        let texts = parameters.map(\.postgresText)
+        let result: OpaquePointer? = withOptionalCStringArray(texts) { valuePointers in
+            PQexecParams(handle, sql, Int32(texts.count), nil, valuePointers, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs SQL that takes no parameters, possibly several statements (migrations).
+    ///
+    /// The corresponding C function is `PQexec`. Never pass it text that came from a file or a user.
+    public func execute(_ sql: String) throws(PostgresError) {
+        try consume(PQexec(handle, sql))
+    }
+
+    /// Runs `body` inside `BEGIN … COMMIT`, rolling back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isHealthy { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Copies a `PGresult` into ``PostgresRows`` and clears it.
+    @discardableResult
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            throw PostgresError(
+                isHealthy ? .queryFailed : .connectionFailed,
+                message: Self.trimmedMessage(PQerrorMessage(handle)), target: redactedTarget)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.rows(of: result)
+        default:
+            throw error(from: result)
+        }
+    }
+
+    private func error(from result: OpaquePointer) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        let sqlState = field("C")
+        let message = field("M") ?? Self.trimmedMessage(PQresultErrorMessage(result))
+        let lost = !isHealthy
+        return PostgresError(
+            lost ? .connectionFailed : .queryFailed, message: message, sqlState: sqlState, detail: field("D"),
+            hint: field("H"), target: redactedTarget)
+    }
+
+    private static func rows(of result: OpaquePointer) -> PostgresRows {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            rows.append(values)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, rows: rows, affectedRowCount: affected)
+    }
+
+    private static func trimmedMessage(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown libpq error" }
+        let text = String(cString: message).trimmingWhitespace()
+        return text.isEmpty ? "unknown libpq error" : text
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        return String(scalars)
+    }
+}
+
+/// Calls `body` with a C array of C strings that lives for the call.
+private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    withOptionalCStringArray(strings.map { Optional($0) }, body)
+}
+
+/// Like `withCStringArray`, with `nil` entries passed as NULL pointers (SQL NULL parameters) and a NULL terminator.
+private func withOptionalCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { owned.forEach { free($0) } }
+    owned.append(nil)
+    return body(owned.map { UnsafePointer($0) })
+}
