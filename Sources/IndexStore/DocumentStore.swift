@@ -1,0 +1,174 @@
+// ragsync — DocumentStore: reads and replaces documents' rows, one document per transaction.
+
+public import Postgres
+
+/// The rows of `document_chunks`, `chunk_embeddings` and ragsync's bookkeeping, read and written per document.
+///
+/// Every write of a document happens in one transaction that first takes a transaction-scoped advisory lock on its
+/// path, so two ragsync processes (or two hosts) never interleave versions of one document, and a crash leaves the
+/// old version or the new one, never a mix. Transaction-scoped locks also work through a transaction pooler.
+public struct DocumentStore: Sendable {
+    public let client: PostgresClient
+    public let schema: SchemaInfo
+    /// The `embedding_model` value written and matched, e.g. `text-embedding-3-small`.
+    public let model: String
+
+    public init(client: PostgresClient, schema: SchemaInfo, model: String) {
+        self.client = client
+        self.schema = schema
+        self.model = model
+    }
+
+    /// ragsync's record of every document it manages, by path relative to the content directory.
+    public func documents() async throws -> [String: StoredDocument] {
+        let rows = try await client.query(
+            "SELECT source_file, content_hash, failed_hash, chunk_count, last_error FROM ragsync_documents")
+        var documents: [String: StoredDocument] = [:]
+        documents.reserveCapacity(rows.count)
+        for row in rows.rows {
+            let document = StoredDocument(
+                sourceFile: row[0]!, contentHash: row[1], failedHash: row[2], chunkCount: Int(row[3] ?? "0") ?? 0,
+                lastError: row[4])
+            documents[document.sourceFile] = document
+        }
+        return documents
+    }
+
+    /// Which of these chunk hashes already have an embedding for ``model``, anywhere in the store.
+    ///
+    /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database.
+    public func embeddedHashes(among hashes: [String]) async throws -> Set<String> {
+        guard !hashes.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            SELECT DISTINCT r.content_hash
+            FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
+            WHERE r.content_hash = ANY($1::text[]) AND e.embedding_model = $2
+            """, [PostgresArray(hashes), model])
+        return Set(rows.rows.compactMap { $0[0] })
+    }
+
+    /// Replaces a document's rows with `update` in one transaction.
+    ///
+    /// Chunks whose hash the document already had keep their `chunk_id` (ids cached by the web app or logged in
+    /// `query_logs` stay valid) and are only updated where their position or metadata changed; chunks that are gone
+    /// are deleted with their embeddings; new chunks are inserted in bulk with either the vector given or a copy of
+    /// an existing embedding with the same hash. The document's hash is written last.
+    /// - Returns: how many chunks were kept, inserted and deleted.
+    /// - Throws: ``DocumentStoreError/embeddingVanished`` when an embedding to copy was deleted meanwhile (the
+    ///   transaction is rolled back; embed the chunk and try again), or `PostgresError`.
+    @discardableResult
+    public func replace(_ update: DocumentUpdate) async throws -> DocumentWriteResult {
+        let writer = DocumentWriter(schema: schema, model: model)
+        return try await client.transaction { connection in
+            try writer.replace(update, on: connection)
+        }
+    }
+
+    /// Moves a document's rows to a new path (a rename with unchanged bytes): no row is rewritten but for its
+    /// `source_file`, so chunk ids and embeddings stay.
+    public func rename(from oldPath: String, to newPath: String) async throws {
+        let writer = DocumentWriter(schema: schema, model: model)
+        try await client.transaction { connection in
+            try writer.rename(from: oldPath, to: newPath, on: connection)
+        }
+    }
+
+    /// Deletes a document's rows: its embeddings, chunks and bookkeeping.
+    /// - Returns: the number of chunks deleted.
+    @discardableResult
+    public func delete(_ sourceFile: String) async throws -> Int {
+        let writer = DocumentWriter(schema: schema, model: model)
+        return try await client.transaction { connection in
+            try writer.delete(sourceFile, on: connection)
+        }
+    }
+
+    /// Records that a document could not be indexed; its last good rows stay as they are.
+    /// - Parameters:
+    ///   - contentHash: the hash of the bytes that failed when the failure is permanent for those bytes (a parse
+    ///     error), so they are not retried until the file changes; `nil` for transient failures (an outage).
+    public func recordFailure(_ sourceFile: String, contentHash: String?, error: String) async throws {
+        try await client.query(
+            """
+            INSERT INTO ragsync_documents (source_file, failed_hash, last_error, failed_at, updated_at)
+            VALUES ($1, $2, $3, now(), now())
+            ON CONFLICT (source_file) DO UPDATE
+            SET failed_hash = EXCLUDED.failed_hash, last_error = EXCLUDED.last_error,
+                failed_at = now(), updated_at = now()
+            """, [sourceFile, contentHash, error])
+    }
+}
+
+/// ragsync's bookkeeping row for one document.
+public struct StoredDocument: Sendable, Equatable {
+    public var sourceFile: String
+    /// The hash of the bytes whose rows are in the store; nil when it never indexed successfully.
+    public var contentHash: String?
+    /// The hash of bytes that failed for good (a parse error); they are skipped until the file changes.
+    public var failedHash: String?
+    public var chunkCount: Int
+    public var lastError: String?
+}
+
+/// A document's new version, ready to write.
+public struct DocumentUpdate: Sendable {
+    public var sourceFile: String
+    public var contentHash: String
+    public var byteCount: Int
+    public var title: String
+    public var category: String?
+    public var chunks: [ChunkRow]
+
+    public init(
+        sourceFile: String, contentHash: String, byteCount: Int, title: String, category: String?, chunks: [ChunkRow]
+    ) {
+        self.sourceFile = sourceFile
+        self.contentHash = contentHash
+        self.byteCount = byteCount
+        self.title = title
+        self.category = category
+        self.chunks = chunks
+    }
+}
+
+/// One chunk of a ``DocumentUpdate``.
+public struct ChunkRow: Sendable {
+    public var index: Int
+    /// The text embedded and stored in `document_chunks.content`.
+    public var content: String
+    public var contentHash: String
+    /// `metadata_json`, already serialized.
+    public var metadataJSON: String
+    /// The chunk's vector when it was just embedded; nil when an embedding with the same hash exists in the store
+    /// and is copied there.
+    public var vector: [Float]?
+
+    public init(index: Int, content: String, contentHash: String, metadataJSON: String, vector: [Float]?) {
+        self.index = index
+        self.content = content
+        self.contentHash = contentHash
+        self.metadataJSON = metadataJSON
+        self.vector = vector
+    }
+}
+
+/// What a write did.
+public struct DocumentWriteResult: Sendable, Equatable {
+    public var kept: Int
+    public var inserted: Int
+    public var deleted: Int
+}
+
+/// Write failures that call for another attempt rather than a report.
+public enum DocumentStoreError: Error, CustomStringConvertible {
+    /// An embedding that was to be copied for these chunk hashes is no longer in the store.
+    case embeddingVanished(hashes: [String])
+
+    public var description: String {
+        switch self {
+        case .embeddingVanished(let hashes):
+            return "the stored embeddings for \(hashes.count) chunk(s) were deleted while writing; they will be embedded again"
+        }
+    }
+}

@@ -1,0 +1,179 @@
+// ragsync — RagsyncConfiguration: every setting, read from the environment and overridden by flags.
+
+public import Foundation
+internal import Postgres
+
+/// ragsync's settings.
+///
+/// They come from environment variables named as in the origin project's `.env`, so one `EnvironmentFile` serves
+/// both; a command-line flag wins over its variable. Secrets (the API key, the database password) are kept here but
+/// never printed: ``redactedDescription`` masks them.
+public struct RagsyncConfiguration: Sendable {
+    public var databaseURL: String
+    public var openAIAPIKey: String?
+    public var openAIBaseURL: String
+    public var contentDirectory: URL
+    public var embeddingModel: String
+    public var embeddingDimensions: Int
+    public var chunkTargetTokens: Int
+    public var chunkOverlapTokens: Int
+    /// Files larger than this are refused with an error naming the limit (bounded memory).
+    public var maxFileBytes: Int
+    public var logLevel: String
+
+    public static let defaultOpenAIBaseURL = "https://api.openai.com/v1"
+
+    /// Values given on the command line; `nil` means "use the environment or the default".
+    public struct Overrides: Sendable {
+        public var databaseURL: String?
+        public var openAIBaseURL: String?
+        public var openAIAPIKeyFile: String?
+        public var contentDirectory: String?
+        public var embeddingModel: String?
+        public var embeddingDimensions: String?
+        public var chunkTargetTokens: String?
+        public var chunkOverlapTokens: String?
+        public var logLevel: String?
+
+        public init() {}
+    }
+
+    /// Reads the settings.
+    /// - Parameters:
+    ///   - environment: the process environment (injected for tests).
+    ///   - overrides: flags, which win over the environment.
+    ///   - workingDirectory: what a relative content directory is relative to.
+    /// - Throws: `ConfigurationError` naming the first bad setting.
+    public init(
+        environment: [String: String], overrides: Overrides = Overrides(),
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws(ConfigurationError) {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            if let value = environment[variable], !value.isEmpty { return value }
+            return nil
+        }
+
+        guard let databaseURL = value(overrides.databaseURL, "DATABASE_URL") else {
+            throw ConfigurationError(
+                setting: "DATABASE_URL (--database-url)",
+                problem: "not set; set it to your PostgreSQL URL, e.g. postgresql://user:password@host:5432/db, "
+                    + "or run `make run`, which starts the embedded database and sets it")
+        }
+        guard databaseURL.hasPrefix("postgresql://") || databaseURL.hasPrefix("postgres://")
+            || databaseURL.contains("=")
+        else {
+            throw ConfigurationError(
+                setting: "DATABASE_URL (--database-url)",
+                problem: "\(ConnectionString.redacted(databaseURL)) is not a postgresql:// URL or key=value string")
+        }
+        self.databaseURL = databaseURL
+
+        let baseURL = value(overrides.openAIBaseURL, "OPENAI_BASE_URL") ?? Self.defaultOpenAIBaseURL
+        guard let parsed = URL(string: baseURL), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+        else {
+            throw ConfigurationError(
+                setting: "OPENAI_BASE_URL (--openai-base-url)",
+                problem: "\(baseURL) is not an http(s) URL; use e.g. https://api.openai.com/v1")
+        }
+        self.openAIBaseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+
+        self.openAIAPIKey = try Self.apiKey(environment: environment, keyFile: overrides.openAIAPIKeyFile)
+
+        let directory = value(overrides.contentDirectory, "RAGSYNC_CONTENT_DIR") ?? "./content"
+        self.contentDirectory = URL(fileURLWithPath: directory, relativeTo: workingDirectory).standardizedFileURL
+
+        self.embeddingModel = value(overrides.embeddingModel, "RAGSYNC_EMBEDDING_MODEL") ?? "text-embedding-3-small"
+        self.embeddingDimensions = try Self.integer(
+            value(overrides.embeddingDimensions, "RAGSYNC_EMBEDDING_DIMENSIONS"), default: 1536, range: 1...16_000,
+            setting: "RAGSYNC_EMBEDDING_DIMENSIONS (--embedding-dimensions)")
+        self.chunkTargetTokens = try Self.integer(
+            value(overrides.chunkTargetTokens, "RAGSYNC_CHUNK_TOKENS"), default: 500, range: 100...4000,
+            setting: "RAGSYNC_CHUNK_TOKENS (--chunk-tokens)")
+        self.chunkOverlapTokens = try Self.integer(
+            value(overrides.chunkOverlapTokens, "RAGSYNC_CHUNK_OVERLAP"), default: 75, range: 0...200,
+            setting: "RAGSYNC_CHUNK_OVERLAP (--chunk-overlap)")
+        guard chunkOverlapTokens < chunkTargetTokens / 2 else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_CHUNK_OVERLAP (--chunk-overlap)",
+                problem: "\(chunkOverlapTokens) must be less than half of RAGSYNC_CHUNK_TOKENS (\(chunkTargetTokens))")
+        }
+        self.maxFileBytes = try Self.integer(
+            environment["RAGSYNC_MAX_FILE_BYTES"], default: 8 * 1024 * 1024, range: 1024...1_073_741_824,
+            setting: "RAGSYNC_MAX_FILE_BYTES")
+        let level = (value(overrides.logLevel, "RAGSYNC_LOG_LEVEL") ?? "info").lowercased()
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_LOG_LEVEL (--log-level)",
+                problem: "\(level) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = level
+    }
+
+    /// True when the embeddings go to OpenAI itself, which needs an API key.
+    public var usesOpenAIService: Bool {
+        openAIBaseURL == Self.defaultOpenAIBaseURL
+    }
+
+    /// Checks that the settings for calling the embedding service are complete.
+    /// - Throws: `ConfigurationError` when OpenAI's own service is configured without a key.
+    public func validateForEmbedding() throws(ConfigurationError) {
+        if usesOpenAIService && openAIAPIKey == nil {
+            throw ConfigurationError(
+                setting: "OPENAI_API_KEY",
+                problem: "not set, and OPENAI_BASE_URL is OpenAI's service; set the key (or give it as the systemd "
+                    + "credential openai_api_key), or point OPENAI_BASE_URL at an OpenAI-compatible server")
+        }
+    }
+
+    /// The settings as lines for `ragsync status` and start-up logs, with every secret masked.
+    public var redactedDescription: [(String, String)] {
+        [
+            ("DATABASE_URL", ConnectionString.redacted(databaseURL)),
+            ("OPENAI_BASE_URL", openAIBaseURL),
+            ("OPENAI_API_KEY", openAIAPIKey == nil ? "(not set)" : "(set)"),
+            ("RAGSYNC_CONTENT_DIR", contentDirectory.path),
+            ("RAGSYNC_EMBEDDING_MODEL", embeddingModel),
+            ("RAGSYNC_EMBEDDING_DIMENSIONS", String(embeddingDimensions)),
+        ]
+    }
+
+    /// The API key from `--openai-api-key-file`, the systemd credential `openai_api_key`, or `OPENAI_API_KEY`.
+    private static func apiKey(environment: [String: String], keyFile: String?) throws(ConfigurationError) -> String? {
+        var file = keyFile
+        var setting = "--openai-api-key-file"
+        if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"] {
+            let candidate = credentials + "/openai_api_key"
+            if FileManager.default.fileExists(atPath: candidate) {
+                file = candidate
+                setting = "credential openai_api_key ($CREDENTIALS_DIRECTORY)"
+            }
+        }
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigurationError(setting: setting, problem: "cannot read \(file); check it exists and is readable")
+            }
+            let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !key.isEmpty else {
+                throw ConfigurationError(setting: setting, problem: "\(file) is empty")
+            }
+            return key
+        }
+        if let key = environment["OPENAI_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty {
+            return key
+        }
+        return nil
+    }
+
+    private static func integer(
+        _ text: String?, default defaultValue: Int, range: ClosedRange<Int>, setting: String
+    ) throws(ConfigurationError) -> Int {
+        guard let text else { return defaultValue }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw ConfigurationError(
+                setting: setting,
+                problem: "\(text) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+}

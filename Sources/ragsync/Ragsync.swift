@@ -1,0 +1,101 @@
+// ragsync — the command-line front end: parses arguments and hands over to RagsyncKit.
+
+import ArgumentParser
+import Foundation
+import Logging
+import RagsyncKit
+
+@main
+struct Ragsync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ragsync",
+        abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
+        subcommands: [MigrateCommand.self]
+    )
+}
+
+/// Flags shared by every subcommand; each wins over its environment variable.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (DATABASE_URL). Prefer the variable: argv is visible to other users.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("openai-base-url"), help: "OpenAI-compatible API base URL (OPENAI_BASE_URL).")
+    var openAIBaseURL: String?
+
+    @Option(name: .customLong("openai-api-key-file"), help: "File holding the API key (instead of OPENAI_API_KEY).")
+    var openAIAPIKeyFile: String?
+
+    @Option(name: .customLong("content-dir"), help: "The markdown folder (RAGSYNC_CONTENT_DIR, default ./content).")
+    var contentDirectory: String?
+
+    @Option(name: .customLong("embedding-model"), help: "Embedding model (RAGSYNC_EMBEDDING_MODEL).")
+    var embeddingModel: String?
+
+    @Option(name: .customLong("embedding-dimensions"), help: "Vector dimension (RAGSYNC_EMBEDDING_DIMENSIONS).")
+    var embeddingDimensions: String?
+
+    @Option(name: .customLong("chunk-tokens"), help: "Target chunk size in tokens (RAGSYNC_CHUNK_TOKENS, default 500).")
+    var chunkTokens: String?
+
+    @Option(name: .customLong("chunk-overlap"), help: "Overlap between chunks in tokens (RAGSYNC_CHUNK_OVERLAP, default 75).")
+    var chunkOverlap: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (RAGSYNC_LOG_LEVEL).")
+    var logLevel: String?
+
+    /// The configuration, or exit status 78 with one clear message.
+    func loadConfiguration() throws -> RagsyncConfiguration {
+        var overrides = RagsyncConfiguration.Overrides()
+        overrides.databaseURL = databaseURL
+        overrides.openAIBaseURL = openAIBaseURL
+        overrides.openAIAPIKeyFile = openAIAPIKeyFile
+        overrides.contentDirectory = contentDirectory
+        overrides.embeddingModel = embeddingModel
+        overrides.embeddingDimensions = embeddingDimensions
+        overrides.chunkTargetTokens = chunkTokens
+        overrides.chunkOverlapTokens = chunkOverlap
+        overrides.logLevel = logLevel
+        do {
+            let configuration = try RagsyncConfiguration(
+                environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+                return handler
+            }
+            return configuration
+        } catch {
+            throw CommandFailure.configuration(error)
+        }
+    }
+}
+
+/// How a command ends unsuccessfully: the message printed once on stderr and the exit status.
+enum CommandFailure: Error {
+    case configuration(ConfigurationError)
+    case failed(String, status: Int32)
+}
+
+extension AsyncParsableCommand {
+    /// Runs a command's body, turning every error into one line on stderr and an exit status; no stack traces.
+    func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let failure as CommandFailure {
+            switch failure {
+            case .configuration(let error):
+                FileHandle.standardError.write(Data("ragsync: configuration error: \(error)\n".utf8))
+                throw ExitCode(ConfigurationError.exitStatus)
+            case .failed(let message, let status):
+                FileHandle.standardError.write(Data("ragsync: \(message)\n".utf8))
+                throw ExitCode(status)
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            let status = RagsyncFailure.exitStatus(for: error)
+            FileHandle.standardError.write(Data("ragsync: \(error)\n".utf8))
+            throw ExitCode(status)
+        }
+    }
+}
