@@ -10,7 +10,7 @@ struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
-        subcommands: [MigrateCommand.self]
+        subcommands: [MigrateCommand.self, SyncCommand.self, StatusCommand.self, SearchCommand.self]
     )
 }
 

@@ -1,0 +1,85 @@
+// ragsync — DocumentParser: file bytes → ParsedDocument (validation, frontmatter, markdown, title).
+
+import Markdown
+
+/// Turns a markdown file's bytes into a ``ParsedDocument``.
+///
+/// Pure: the caller reads the file; this only interprets bytes, so it is easy to test and safe to run
+/// on any thread.
+public struct DocumentParser: Sendable {
+    /// Creates a parser.
+    public init() {}
+
+    /// Parses one file.
+    ///
+    /// Steps: reject NUL bytes and ill-formed UTF-8 (PostgreSQL `text` cannot hold them), drop a UTF-8
+    /// byte-order mark, split off YAML frontmatter, parse the rest as markdown, and choose the title
+    /// (frontmatter `title`, else the first heading, else the file name).
+    /// - Parameters:
+    ///   - bytes: The file's raw content.
+    ///   - path: The file's path relative to the watched folder, e.g. "projects/ragsync.md".
+    /// - Returns: The document; an empty file gives a document without blocks.
+    /// - Throws: ``DocumentParseError`` naming the byte offset or line of the problem.
+    public func parse(_ bytes: [UInt8], path: String) throws(DocumentParseError) -> ParsedDocument {
+        switch UTF8Validation.firstProblem(in: bytes) {
+        case .nulByte(let offset)?:
+            let line = UTF8Validation.line(ofByte: offset, in: bytes)
+            throw DocumentParseError(
+                .nulByte,
+                "NUL byte at byte offset \(offset) (line \(line)); the file looks binary",
+                path: path,
+                byteOffset: offset,
+                line: line
+            )
+        case .invalidUTF8(let offset)?:
+            let line = UTF8Validation.line(ofByte: offset, in: bytes)
+            throw DocumentParseError(
+                .invalidUTF8,
+                "invalid UTF-8 at byte offset \(offset) (line \(line)); save the file as UTF-8",
+                path: path,
+                byteOffset: offset,
+                line: line
+            )
+        case nil:
+            break
+        }
+        let hasBOM = bytes.starts(with: [0xEF, 0xBB, 0xBF])
+        let split = FrontmatterSplit(bytes[(hasBOM ? 3 : 0)...])
+
+        var frontmatter = Frontmatter()
+        if let yaml = split.yaml {
+            frontmatter = try Frontmatter(yaml: yaml, firstLine: split.yamlFirstLine, path: path)
+        } else if split.isUnclosed {
+            frontmatter.warnings.append("the `---` on line 1 opens frontmatter that is never closed; read as markdown")
+        }
+        let blocks = MarkdownDocument(parsing: split.body).blocks
+        return ParsedDocument(
+            path: path,
+            title: frontmatter.title ?? Self.firstHeading(in: blocks) ?? Self.title(fromPath: path),
+            category: frontmatter.category,
+            tags: frontmatter.tags,
+            extraMetadata: frontmatter.extraMetadata,
+            blocks: blocks,
+            warnings: frontmatter.warnings
+        )
+    }
+
+    private static func firstHeading(in blocks: [MarkdownBlock]) -> String? {
+        for case .heading(_, let text) in blocks where !text.isEmpty {
+            return text
+        }
+        return nil
+    }
+
+    /// "notes/my-first_post.md" → "my first post".
+    static func title(fromPath path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        var stem = Substring(name)
+        if let dot = stem.lastIndex(of: "."), dot != stem.startIndex {
+            stem = stem[..<dot]
+        }
+        let words = stem.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == " " })
+        let title = words.joined(separator: " ")
+        return title.isEmpty ? name : title
+    }
+}

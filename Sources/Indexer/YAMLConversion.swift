@@ -1,0 +1,104 @@
+// ragsync — YAMLConversion: turns a composed Yams node tree into JSONValue and plain strings.
+
+import Foundation
+import Yams
+
+/// Converts Yams nodes to ``JSONValue`` with YAML's core schema, and flags values JSON/PostgreSQL cannot hold.
+///
+/// Scalars are typed with Yams' default resolver (so plain `yes`, `12`, `2024-05-01` become a bool, an int and
+/// a date) but quoted scalars stay strings. Dates become ISO-8601 text, binary and unknown tags their text.
+/// NUL characters (possible through a `"\0"` escape) are replaced by U+FFFD, since PostgreSQL text and JSONB
+/// reject them. The conversion counts values and stops at ``valueLimit`` so that alias expansion
+/// ("billion laughs") cannot make it run away.
+struct YAMLConversion {
+    /// Most values converted from one frontmatter block.
+    static let valueLimit = 10_000
+
+    /// Problems that did not stop the conversion.
+    private(set) var warnings: [String] = []
+    private var convertedValues = 0
+
+    /// Thrown when the frontmatter holds more than ``valueLimit`` values.
+    struct TooManyValues: Error {}
+
+    /// The resolved YAML tag of a scalar: explicit tags win, quoted and block scalars are strings.
+    static func resolvedTag(of scalar: Node.Scalar) -> Tag.Name {
+        let explicit = scalar.tag.description
+        if explicit == "!" { return .str }
+        if !explicit.isEmpty { return Tag.Name(rawValue: explicit) }
+        switch scalar.style {
+        case .any, .plain: return Resolver.default.resolveTag(of: Node.scalar(scalar))
+        default: return .str
+        }
+    }
+
+    /// A scalar's text for a text field (title, category, tag), or `nil` for a YAML null.
+    static func text(of scalar: Node.Scalar) -> String? {
+        if resolvedTag(of: scalar) == .null { return nil }
+        let text = clean(scalar.string).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    /// Replaces NUL characters, which PostgreSQL cannot store.
+    static func clean(_ text: String) -> String {
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
+
+    /// Converts any node to JSON.
+    /// - Parameters:
+    ///   - node: The YAML node.
+    ///   - keyPath: Where the node is, for warnings (e.g. "links.0").
+    /// - Throws: ``TooManyValues`` past ``valueLimit``.
+    mutating func json(from node: Node, at keyPath: String) throws(TooManyValues) -> JSONValue {
+        convertedValues += 1
+        guard convertedValues <= Self.valueLimit else { throw TooManyValues() }
+        switch node {
+        case .scalar(let scalar):
+            return Self.json(from: scalar)
+        case .sequence(let sequence):
+            var values: [JSONValue] = []
+            values.reserveCapacity(sequence.count)
+            for (position, element) in sequence.enumerated() {
+                values.append(try json(from: element, at: "\(keyPath).\(position)"))
+            }
+            return .array(values)
+        case .mapping(let mapping):
+            var members: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    warnings.append("frontmatter `\(keyPath)` has a key that is not text; that entry is ignored")
+                    continue
+                }
+                let name = Self.clean(keyScalar.string)
+                members[name] = try json(from: value, at: "\(keyPath).\(name)")
+            }
+            return .object(members)
+        case .alias:
+            warnings.append("frontmatter `\(keyPath)` is an unresolved alias; stored as null")
+            return .null
+        }
+    }
+
+    private static func json(from scalar: Node.Scalar) -> JSONValue {
+        let node = Node.scalar(scalar)
+        switch resolvedTag(of: scalar) {
+        case .null:
+            return .null
+        case .bool:
+            return node.bool.map(JSONValue.bool) ?? .string(clean(scalar.string))
+        case .int:
+            return node.int.map(JSONValue.int) ?? .string(clean(scalar.string))
+        case .float:
+            if let value = node.float, value.isFinite { return .double(value) }
+            return .string(scalar.string)
+        case .timestamp:
+            // A date without a time stays as written ("2024-05-01"); a date-time is normalised to UTC.
+            if scalar.string.utf8.count > 10, let date = node.timestamp {
+                return .string(date.formatted(Date.ISO8601FormatStyle()))
+            }
+            return .string(clean(scalar.string))
+        default:
+            return .string(clean(scalar.string))
+        }
+    }
+}

@@ -1,0 +1,53 @@
+// ragsync — RagsyncContext: the database, store and embedder every command works with, built from configuration.
+
+public import Embedding
+public import IndexStore
+public import Indexer
+public import Logging
+public import Postgres
+
+/// The components a command needs, wired from the configuration.
+///
+/// Opening it checks that the database is reachable, migrated, and sized for the configured embedding dimension,
+/// so a misconfiguration is reported before any work starts.
+public struct RagsyncContext: Sendable {
+    public let configuration: RagsyncConfiguration
+    public let client: PostgresClient
+    public let store: DocumentStore
+    public let logger: Logger
+
+    /// Connects and verifies the schema.
+    /// - Throws: `PostgresError` when the database is unreachable, `StoreError` when it is not migrated or sized
+    ///   for another dimension.
+    public static func open(configuration: RagsyncConfiguration, logger: Logger) async throws -> RagsyncContext {
+        let client = PostgresClient(url: configuration.databaseURL)
+        let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
+        let store = DocumentStore(client: client, schema: schema, model: configuration.embeddingModel)
+        return RagsyncContext(configuration: configuration, client: client, store: store, logger: logger)
+    }
+
+    /// The embedding client for the configured server.
+    /// - Throws: `ConfigurationError` when OpenAI's service is configured without a key.
+    public func makeEmbedder() throws -> any EmbeddingProvider {
+        try configuration.validateForEmbedding()
+        _ = OpenAIEmbeddingClient.initializeCurlGlobally()
+        let settings = OpenAIEmbeddingConfiguration(
+            baseURL: configuration.openAIBaseURL, apiKey: configuration.openAIAPIKey,
+            model: configuration.embeddingModel, dimensions: configuration.embeddingDimensions)
+        return OpenAIEmbeddingClient(configuration: settings, logger: logger)
+    }
+
+    /// The chunker with the configured sizes.
+    public func makeChunker() -> Chunker {
+        Chunker(
+            options: ChunkingOptions(
+                targetTokens: configuration.chunkTargetTokens, overlapTokens: configuration.chunkOverlapTokens))
+    }
+
+    /// The engine for `ragsync sync`.
+    public func makeSyncEngine() throws -> SyncEngine {
+        try SyncEngine(
+            store: store, embedder: makeEmbedder(), chunker: makeChunker(),
+            contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger)
+    }
+}

@@ -1,0 +1,45 @@
+// ragsync — PreparedDocument: a file parsed and chunked, waiting for its embeddings.
+
+import IndexStore
+import Indexer
+
+/// A document's new version before it is written: its parsed metadata and its chunks.
+struct PreparedDocument: Sendable {
+    let file: ContentSource.File
+    let title: String
+    let category: String?
+    let chunks: [DocumentChunk]
+    let warnings: [String]
+    /// The document-level metadata (tags and other frontmatter keys), without the per-chunk heading path.
+    private let metadata: [String: JSONValue]
+
+    /// Parses and chunks a file.
+    /// - Throws: `DocumentParseError` naming the file and the problem.
+    init(file: ContentSource.File, chunker: Chunker) throws(DocumentParseError) {
+        let parsed = try DocumentParser().parse(file.bytes, path: file.relativePath)
+        self.file = file
+        self.title = parsed.title
+        self.category = parsed.category
+        self.chunks = chunker.chunks(for: parsed)
+        self.warnings = parsed.warnings
+        var metadata = parsed.extraMetadata
+        metadata["tags"] = .array(parsed.tags.map(JSONValue.string))
+        self.metadata = metadata
+    }
+
+    /// The rows to write; `vectors` holds the chunks just embedded, by chunk hash.
+    func update(vectors: [String: [Float]]) -> DocumentUpdate {
+        let rows = chunks.map { chunk in
+            var metadata = self.metadata
+            metadata["heading_path"] = .string(chunk.headingPath.joined(separator: " > "))
+            metadata["chunk_hash"] = .string(chunk.contentHash.hex)
+            metadata["token_count"] = .int(chunk.tokenCount)
+            return ChunkRow(
+                index: chunk.index, content: chunk.text, contentHash: chunk.contentHash.hex,
+                metadataJSON: JSONValue.object(metadata).jsonText, vector: vectors[chunk.contentHash.hex])
+        }
+        return DocumentUpdate(
+            sourceFile: file.relativePath, contentHash: file.hash, byteCount: file.bytes.count, title: title,
+            category: category, chunks: rows)
+    }
+}

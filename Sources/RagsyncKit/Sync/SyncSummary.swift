@@ -1,0 +1,39 @@
+// ragsync — SyncSummary: what one reconcile did, for the command's output and the logs.
+
+/// Counts of one reconcile of the content directory with the database.
+public struct SyncSummary: Sendable {
+    public var scanned = 0
+    public var unchanged = 0
+    public var indexed = 0
+    public var renamed = 0
+    public var removed = 0
+    /// Documents that could not be indexed, with the reason; their previous index is kept.
+    public var failures: [(path: String, reason: String)] = []
+    /// Paths the scan passed over (links leaving the tree, non-UTF-8 names) with the reason.
+    public var skipped: [(path: String, reason: String)] = []
+    public var chunksEmbedded = 0
+    public var chunksReused = 0
+    public var tokensSent = 0
+    public var embeddingRequests = 0
+    public var seconds = 0.0
+
+    public init() {}
+
+    public var failed: Int { failures.count }
+
+    /// The summary as printed by `ragsync sync`.
+    public var lines: [String] {
+        var lines = [
+            "documents: \(scanned) scanned, \(indexed) indexed, \(unchanged) unchanged, \(renamed) renamed, "
+                + "\(removed) removed, \(failed) failed",
+            "chunks: \(chunksEmbedded) embedded, \(chunksReused) reused; \(tokensSent) tokens sent in "
+                + "\(embeddingRequests) request(s)",
+            "time: \(String(format: "%.2f", seconds)) s",
+        ]
+        for failure in failures { lines.append("failed: \(failure.path): \(failure.reason)") }
+        for skip in skipped { lines.append("skipped: \(skip.path): \(skip.reason)") }
+        return lines
+    }
+}
+
+import Foundation

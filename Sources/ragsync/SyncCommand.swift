@@ -1,0 +1,61 @@
+// ragsync — `ragsync sync`: one reconcile of the content directory with the database.
+
+import ArgumentParser
+import Foundation
+import Logging
+import RagsyncKit
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Index new and changed documents, re-point renamed ones, remove deleted ones, then exit.",
+        discussion: "Exit status 0 when every document is indexed, 1 when any failed (listed in the summary)."
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let configuration = try options.loadConfiguration()
+            let context = try await RagsyncContext.open(
+                configuration: configuration, logger: Logger(label: "ragsync.sync"))
+            let engine = try context.makeSyncEngine()
+            let progress = ProgressLine()
+            let summary = try await engine.reconcile { done, total in progress.show(done: done, total: total) }
+            progress.finish()
+            for line in summary.lines { print(line) }
+            if summary.failed > 0 {
+                throw CommandFailure.failed("\(summary.failed) document(s) failed; see above", status: 1)
+            }
+        }
+    }
+}
+
+/// A progress bar on a terminal, plain lines otherwise (every 10%).
+final class ProgressLine: @unchecked Sendable {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var lastTenth = -1
+
+    func show(done: Int, total: Int) {
+        guard total > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if isTerminal {
+            let width = 30
+            let filled = width * done / total
+            let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) documents".utf8))
+        } else {
+            let tenth = 10 * done / total
+            if tenth != lastTenth {
+                lastTenth = tenth
+                FileHandle.standardError.write(Data("indexed \(done)/\(total) documents\n".utf8))
+            }
+        }
+    }
+
+    func finish() {
+        if isTerminal && lastTenth != -2 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,170 @@
+// ragsync — the content pipeline end to end: files → chunks → embeddings → rows, paying only for what changed.
+
+import Foundation
+import RagsyncTestSupport
+import Testing
+
+@Suite("Sync pipeline on the real database and a local embedding server")
+struct SyncPipelineTests {
+    @Test func theFirstSyncIndexesEveryDocumentWithOneEmbeddingPerChunk() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("resume.md", "---\ntitle: Resume\ncategory: resume\ntags: [work]\n---\n# Resume\n\n## Experience\n\nStaff engineer at Acme.\n")
+            try harness.write("projects/app.md", "# App\n\nA small app.\n")
+            let summary = try await harness.sync()
+            #expect(summary.indexed == 2)
+            #expect(summary.failed == 0)
+            let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
+            let embeddings = try await harness.count("SELECT count(*) FROM chunk_embeddings")
+            #expect(chunks >= 2)
+            #expect(embeddings == chunks)
+            let row = try await harness.client.query(
+                "SELECT category, document_title, metadata_json->>'heading_path' FROM document_chunks WHERE source_file = 'resume.md'")
+            #expect(row.rows.first?[0] == "resume")
+            #expect(row.rows.first?[1] == "Resume")
+            #expect(row.rows.first?[2]?.contains("Experience") == true)
+        }
+    }
+
+    @Test func aSecondSyncWithNoChangeMakesNoEmbeddingCall() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("a.md", SampleText.longDocument(paragraphs: 30))
+            _ = try await harness.sync()
+            _ = try await harness.takeStats()
+            let summary = try await harness.sync()
+            #expect(summary.unchanged == 1)
+            #expect(summary.indexed == 0)
+            #expect(try await harness.takeStats().requests == 0)
+        }
+    }
+
+    @Test func editingOneParagraphOfALongDocumentReEmbedsAtMostThreeChunks() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", SampleText.longDocument(paragraphs: 150))
+            _ = try await harness.sync()
+            let idsBefore = try await harness.chunkIds("long.md")
+            #expect(idsBefore.count >= 15)
+            _ = try await harness.takeStats()
+
+            try harness.write("long.md", SampleText.longDocument(paragraphs: 150, replacing: (75, "An edited paragraph.")))
+            let summary = try await harness.sync()
+
+            let inputs = try await harness.takeStats().inputs
+            #expect(summary.indexed == 1)
+            #expect((1...3).contains(inputs), "re-embedded \(inputs) of \(idsBefore.count) chunks")
+            let idsAfter = try await harness.chunkIds("long.md")
+            #expect(Set(idsBefore).intersection(idsAfter).count >= idsAfter.count - 3, "unchanged chunks keep their ids")
+        }
+    }
+
+    @Test func aParagraphInsertedAtTheTopOfATwentyChunkDocumentReEmbedsAtMostThreeChunks() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", SampleText.longDocument(paragraphs: 170))
+            _ = try await harness.sync()
+            let before = try await harness.chunkIds("long.md").count
+            #expect(before >= 20, "the document has \(before) chunks")
+            _ = try await harness.takeStats()
+
+            try harness.write("long.md", SampleText.longDocument(paragraphs: 170, insertAtTop: "A new opening paragraph."))
+            _ = try await harness.sync()
+
+            let inputs = try await harness.takeStats().inputs
+            #expect(inputs <= 3, "re-embedded \(inputs) of \(before) chunks")
+        }
+    }
+
+    @Test func aRenameMakesNoEmbeddingCallAndMovesTheRows() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("old.md", "---\ntitle: Kept title\n---\n# Kept title\n\nSome text about renames.\n")
+            _ = try await harness.sync()
+            let ids = try await harness.chunkIds("old.md")
+            _ = try await harness.takeStats()
+
+            try harness.move("old.md", "new.md")
+            let summary = try await harness.sync()
+
+            #expect(summary.renamed == 1)
+            #expect(try await harness.takeStats().requests == 0)
+            #expect(try await harness.chunkIds("new.md") == ids)
+            #expect(try await harness.chunkIds("old.md").isEmpty)
+        }
+    }
+
+    @Test func deletingAFileRemovesItsRows() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("gone.md", "# Gone\n\nSoon deleted.\n")
+            try harness.write("stays.md", "# Stays\n\nStill here.\n")
+            _ = try await harness.sync()
+            try harness.remove("gone.md")
+            let summary = try await harness.sync()
+            #expect(summary.removed == 1)
+            #expect(try await harness.count("SELECT count(*) FROM document_chunks WHERE source_file = 'gone.md'") == 0)
+            #expect(try await harness.count("SELECT count(*) FROM ragsync_documents WHERE source_file = 'gone.md'") == 0)
+            #expect(try await harness.count("SELECT count(*) FROM chunk_embeddings") == harness.count("SELECT count(*) FROM document_chunks"))
+        }
+    }
+
+    @Test func malformedFrontmatterKeepsThePreviousIndexAndReportsTheError() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("doc.md", "---\ntitle: Good\n---\n# Good\n\nThe good version.\n")
+            _ = try await harness.sync()
+            let ids = try await harness.chunkIds("doc.md")
+
+            try harness.write("doc.md", "---\ntitle: [unclosed\n---\n# Bad\n\nThe bad version.\n")
+            try harness.write("other.md", "# Other\n\nIndexed anyway.\n")
+            let summary = try await harness.sync()
+
+            #expect(summary.failed == 1)
+            #expect(summary.failures.first?.path == "doc.md")
+            #expect(summary.indexed == 1, "the other document is indexed")
+            #expect(try await harness.chunkIds("doc.md") == ids)
+            let error = try await harness.client.query(
+                "SELECT last_error FROM ragsync_documents WHERE source_file = 'doc.md'").scalar
+            #expect(error?.contains("doc.md") == true)
+            #expect(error?.lowercased().contains("yaml") == true)
+        }
+    }
+
+    @Test func aTagsOnlyEditMakesNoEmbeddingCallAndUpdatesTheMetadata() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("doc.md", SampleText.longDocument(paragraphs: 20, tags: "[old]"))
+            _ = try await harness.sync()
+            let ids = try await harness.chunkIds("doc.md")
+            _ = try await harness.takeStats()
+
+            try harness.write("doc.md", SampleText.longDocument(paragraphs: 20, tags: "[new, tags]"))
+            let summary = try await harness.sync()
+
+            #expect(summary.indexed == 1)
+            #expect(try await harness.takeStats().requests == 0)
+            #expect(try await harness.chunkIds("doc.md") == ids)
+            let tags = try await harness.client.query(
+                "SELECT DISTINCT metadata_json->'tags' FROM document_chunks WHERE source_file = 'doc.md'").rows
+            #expect(tags.map { $0[0] } == ["[\"new\", \"tags\"]"])
+        }
+    }
+
+    @Test func serverErrorsAreRetriedUntilTheDocumentIsIndexed() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("doc.md", "# Doc\n\nRetried text.\n")
+            try await harness.server.injectFault(mode: "500", count: 2)
+            let summary = try await harness.sync()
+            #expect(summary.indexed == 1)
+            #expect(summary.failed == 0)
+            #expect(try await harness.takeStats().requests == 3)
+        }
+    }
+
+    @Test func anInvalidKeyFailsFastWithTheProvidersMessageAndKeepsNothingHalfWritten() async throws {
+        try await PipelineHarness.with(serverArguments: ["--api-key", "sk-right"]) { harness in
+            try harness.write("doc.md", "# Doc\n\nNever embedded.\n")
+            let summary = try await harness.sync(apiKey: "sk-wrong-secret-value")
+            #expect(summary.failed == 1)
+            let reason = try #require(summary.failures.first?.reason)
+            #expect(reason.contains("401"))
+            #expect(reason.contains("Incorrect API key"))
+            #expect(!reason.contains("sk-wrong-secret-value"))
+            #expect(try await harness.takeStats().requests == 1)
+            #expect(try await harness.count("SELECT count(*) FROM document_chunks") == 0)
+        }
+    }
+}
