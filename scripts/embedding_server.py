@@ -245,7 +245,8 @@ class Handler(BaseHTTPRequestHandler):
         key = given[len("Bearer "):] if given.startswith("Bearer ") else ""
         if key:
             shown = key[:6] + "*" * 3 + key[-4:] if len(key) > 12 else "***"
-            message = "Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys." % shown
+            message = ("Incorrect API key provided: %s. You can find your API key at "
+                       "https://platform.openai.com/account/api-keys." % shown)
         else:
             message = "You didn't provide an API key. You need to provide your API key in an Authorization header."
         self.send_json(401, openai_error(message, code="invalid_api_key"))

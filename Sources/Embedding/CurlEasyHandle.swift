@@ -150,7 +150,9 @@ final class CurlEasyHandle {
                 ragsync_curl_setopt_string(handle, CURLOPT_URL, url),
                 ragsync_curl_setopt_long(handle, CURLOPT_POST, 1),
                 ragsync_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)),
-                ragsync_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)),
+                ragsync_curl_setopt_pointer(
+                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+                ),
                 ragsync_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list),
                 ragsync_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(connectTimeout)),
                 ragsync_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)),

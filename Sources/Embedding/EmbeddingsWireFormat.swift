@@ -89,7 +89,11 @@ enum EmbeddingsWireFormat {
         do {
             response = try JSONDecoder().decode(Response.self, from: Data(body))
         } catch {
-            throw Invalid(isDimensionMismatch: false, message: "the body is not an embeddings JSON object (\(Self.describe(error))); it starts with \(snippet(body))")
+            throw Invalid(
+                isDimensionMismatch: false,
+                message: "the body is not an embeddings JSON object (\(Self.describe(error))); "
+                    + "it starts with \(snippet(body))"
+            )
         }
         guard response.data.count == inputCount else {
             throw Invalid(
@@ -100,7 +104,10 @@ enum EmbeddingsWireFormat {
         var vectors = [[Float]?](repeating: nil, count: inputCount)
         for item in response.data {
             guard vectors.indices.contains(item.index) else {
-                throw Invalid(isDimensionMismatch: false, message: "embedding index \(item.index) is out of range 0..<\(inputCount)")
+                throw Invalid(
+                    isDimensionMismatch: false,
+                    message: "embedding index \(item.index) is out of range 0..<\(inputCount)"
+                )
             }
             guard vectors[item.index] == nil else {
                 throw Invalid(isDimensionMismatch: false, message: "embedding index \(item.index) appears twice")
@@ -111,7 +118,10 @@ enum EmbeddingsWireFormat {
                 vector = numbers
             case .base64(let text):
                 guard let decoded = floats(base64: text) else {
-                    throw Invalid(isDimensionMismatch: false, message: "embedding \(item.index) is not valid base64 of float32 values")
+                    throw Invalid(
+                        isDimensionMismatch: false,
+                        message: "embedding \(item.index) is not valid base64 of float32 values"
+                    )
                 }
                 vector = decoded
             }
@@ -122,7 +132,10 @@ enum EmbeddingsWireFormat {
                 )
             }
             guard vector.allSatisfy(\.isFinite) else {
-                throw Invalid(isDimensionMismatch: false, message: "embedding \(item.index) contains NaN or infinite values")
+                throw Invalid(
+                    isDimensionMismatch: false,
+                    message: "embedding \(item.index) contains NaN or infinite values"
+                )
             }
             vectors[item.index] = vector
         }
@@ -167,7 +180,9 @@ enum EmbeddingsWireFormat {
     /// The first 200 characters of a body, printable, on one line.
     static func snippet(_ body: [UInt8]) -> String {
         let text = String(decoding: body.prefix(200), as: UTF8.self)
-        let cleaned = String(text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : Character($0) })
+        let cleaned = String(
+            text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : Character($0) }
+        )
         return cleaned.trimmingCharacters(in: .whitespaces) + (body.count > 200 ? "…" : "")
     }
 

@@ -130,7 +130,7 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
             do {
                 try await Task.sleep(for: delay)
             } catch {
-                throw self.error(.cancelled, detail: "the task was cancelled while waiting to retry", attempts: attempts)
+                throw self.error(.cancelled, detail: "cancelled while waiting to retry", attempts: attempts)
             }
         }
     }

@@ -34,8 +34,14 @@ import Testing
         ([5, 5, 5, 20, 5], 10, 10, [0..<2, 2..<3, 3..<4, 4..<5]),
         ([20], 10, 10, [0..<1]),
     ])
-    func batchPlannerRespectsInputAndTokenLimits(tokens: [Int], maxInputs: Int, maxTokens: Int, expected: [Range<Int>]) {
-        #expect(EmbeddingBatchPlanner.batches(tokenCounts: tokens, maxInputs: maxInputs, maxTokens: maxTokens) == expected)
+    func batchPlannerRespectsInputAndTokenLimits(
+        tokens: [Int],
+        maxInputs: Int,
+        maxTokens: Int,
+        expected: [Range<Int>]
+    ) {
+        let batches = EmbeddingBatchPlanner.batches(tokenCounts: tokens, maxInputs: maxInputs, maxTokens: maxTokens)
+        #expect(batches == expected)
     }
 
     @Test func base64DecodesLittleEndianFloat32() {
