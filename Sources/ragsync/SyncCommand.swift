@@ -36,6 +36,7 @@ final class ProgressLine: @unchecked Sendable {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
     private var lastTenth = -1
+    private var hasShownBar = false
 
     func show(done: Int, total: Int) {
         guard total > 0 else { return }
@@ -46,6 +47,7 @@ final class ProgressLine: @unchecked Sendable {
             let filled = width * done / total
             let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
             FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) documents".utf8))
+            hasShownBar = true
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
@@ -56,6 +58,8 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     func finish() {
-        if isTerminal && lastTenth != -2 { FileHandle.standardError.write(Data("\n".utf8)) }
+        lock.lock()
+        defer { lock.unlock() }
+        if hasShownBar { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

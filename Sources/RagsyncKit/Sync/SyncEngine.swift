@@ -52,10 +52,11 @@ public struct SyncEngine: Sendable {
         for file in snapshot.files {
             onDisk.insert(file.relativePath)
             let record = stored[file.relativePath]
-            if record?.contentHash == file.hash || (record?.failedHash == file.hash && record?.contentHash != file.hash) {
-                if record?.contentHash == file.hash { summary.unchanged += 1 } else {
-                    summary.failures.append((file.relativePath, record?.lastError ?? "failed before"))
-                }
+            if record?.contentHash == file.hash {
+                summary.unchanged += 1
+            } else if let record, record.failedHash == file.hash {
+                // These exact bytes failed to parse before; they are retried when the file changes.
+                summary.failures.append((file.relativePath, record.lastError ?? "failed before"))
             } else {
                 pending.append(file)
             }

@@ -1,5 +1,7 @@
 // ragsync — SyncSummary: what one reconcile did, for the command's output and the logs.
 
+import Foundation
+
 /// Counts of one reconcile of the content directory with the database.
 public struct SyncSummary: Sendable {
     public var scanned = 0
@@ -36,4 +38,3 @@ public struct SyncSummary: Sendable {
     }
 }
 
-import Foundation
