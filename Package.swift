@@ -27,6 +27,7 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind.
         .target(
             name: "CCurlShim",
@@ -36,6 +37,12 @@ let package = Package(
         // Runs blocking C calls (libpq, libcurl, inotify) on threads of their own, off the cooperative pool.
         .target(name: "ThreadExecutor", swiftSettings: strictSwift),
 
+        // Systemd: sd_notify and the journal as a swift-log back end.
+        .target(
+            name: "Systemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
         // Store: a libpq wrapper with parameterized queries only.
         .target(
             name: "Postgres",
@@ -93,6 +100,11 @@ let package = Package(
             name: "RagsyncTestSupport",
             dependencies: ["Postgres"],
             path: "Tests/RagsyncTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
