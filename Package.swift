@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "ragsync",
             dependencies: [
-                "RagsyncKit",
+                "RagsyncKit", "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

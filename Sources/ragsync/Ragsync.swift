@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RagsyncKit
+import Systemd
 
 @main
 struct Ragsync: AsyncParsableCommand {
@@ -59,7 +60,8 @@ struct GlobalOptions: ParsableArguments {
             let configuration = try RagsyncConfiguration(
                 environment: ProcessInfo.processInfo.environment, overrides: overrides)
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                // Native journal entries under systemd (JOURNAL_STREAM matches stderr), readable lines otherwise.
+                var handler = JournalLogHandler(label: label)
                 handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
                 return handler
             }

@@ -115,9 +115,9 @@ public struct SyncEngine: Sendable {
                 do {
                     prepared.append(try PreparedDocument(file: file, chunker: chunker))
                 } catch {
-                    summary.failures.append((file.relativePath, error.description))
+                    summary.failures.append((file.relativePath, error.message))
                     logger.error(
-                        "document failed", metadata: ["document": "\(file.relativePath)", "error": "\(error.description)"])
+                        "document failed", metadata: ["document": "\(file.relativePath)", "error": "\(error.message)"])
                     try await store.recordFailure(file.relativePath, contentHash: file.hash, error: error.description)
                 }
             }
