@@ -64,11 +64,16 @@ public struct SchemaMigrator: Sendable {
                     "INSERT INTO ragsync_schema_migrations (version, name) VALUES ($1, $2)",
                     [migration.version, migration.name])
                 appliedNow.append(migration.version)
+                logger.info(
+                    "applied schema migration",
+                    metadata: ["schema_version": "\(migration.version)", "migration": "\(migration.name)"])
             }
             var schema = try SchemaInfo.read(from: connection)
-            if let existing = schema.embeddingDimensions, existing != dimensions {
-                let rowCount = Int(try connection.query("SELECT count(*) FROM chunk_embeddings").scalar ?? "0") ?? 0
-                guard resizeEmptyEmbeddings, rowCount == 0 else {
+            if !resizeEmptyEmbeddings {
+                try Self.checkDimensions(of: schema, configured: dimensions, on: connection)
+            } else if let existing = schema.embeddingDimensions, existing != dimensions {
+                let rowCount = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
+                guard rowCount == 0 else {
                     throw Self.dimensionMismatch(database: existing, configured: dimensions, rowCount: rowCount)
                 }
                 // The column is empty, so changing its type loses nothing. `dimensions` is a validated Int.
@@ -96,12 +101,19 @@ public struct SchemaMigrator: Sendable {
                         + "\(Self.latestVersion) (it has \(current.map(String.init) ?? "none")); run `ragsync migrate`")
             }
             let schema = try SchemaInfo.read(from: connection)
-            if let existing = schema.embeddingDimensions, existing != dimensions {
-                let rowCount = Int(try connection.query("SELECT count(*) FROM chunk_embeddings").scalar ?? "0") ?? 0
-                throw Self.dimensionMismatch(database: existing, configured: dimensions, rowCount: rowCount)
-            }
+            try Self.checkDimensions(of: schema, configured: dimensions, on: connection)
             return schema
         }
+    }
+
+    /// Throws ``StoreError/Code/dimensionMismatch(database:configured:)`` when the column is sized for another
+    /// dimension than the configured one.
+    private static func checkDimensions(
+        of schema: SchemaInfo, configured: Int, on connection: PostgresConnection
+    ) throws {
+        guard let existing = schema.embeddingDimensions, existing != configured else { return }
+        let rowCount = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
+        throw dimensionMismatch(database: existing, configured: configured, rowCount: rowCount)
     }
 
     private static func dimensionMismatch(database: Int, configured: Int, rowCount: Int) -> StoreError {

@@ -23,23 +23,9 @@ public struct DocumentParser: Sendable {
     public func parse(_ bytes: [UInt8], path: String) throws(DocumentParseError) -> ParsedDocument {
         switch UTF8Validation.firstProblem(in: bytes) {
         case .nulByte(let offset)?:
-            let line = UTF8Validation.line(ofByte: offset, in: bytes)
-            throw DocumentParseError(
-                .nulByte,
-                "NUL byte at byte offset \(offset) (line \(line)); the file looks binary",
-                path: path,
-                byteOffset: offset,
-                line: line
-            )
+            throw encodingError(.nulByte, "NUL byte", "the file looks binary", at: offset, in: bytes, path: path)
         case .invalidUTF8(let offset)?:
-            let line = UTF8Validation.line(ofByte: offset, in: bytes)
-            throw DocumentParseError(
-                .invalidUTF8,
-                "invalid UTF-8 at byte offset \(offset) (line \(line)); save the file as UTF-8",
-                path: path,
-                byteOffset: offset,
-                line: line
-            )
+            throw encodingError(.invalidUTF8, "invalid UTF-8", "save the file as UTF-8", at: offset, in: bytes, path: path)
         case nil:
             break
         }
@@ -81,5 +67,18 @@ public struct DocumentParser: Sendable {
         let words = stem.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == " " })
         let title = words.joined(separator: " ")
         return title.isEmpty ? name : title
+    }
+}
+
+extension DocumentParser {
+    /// An error for bytes that cannot be text, naming the offset and line.
+    private func encodingError(
+        _ code: DocumentParseError.Code, _ problem: String, _ advice: String, at offset: Int, in bytes: [UInt8],
+        path: String
+    ) -> DocumentParseError {
+        let line = UTF8Validation.line(ofByte: offset, in: bytes)
+        return DocumentParseError(
+            code, "\(problem) at byte offset \(offset) (line \(line)); \(advice)", path: path, byteOffset: offset,
+            line: line)
     }
 }

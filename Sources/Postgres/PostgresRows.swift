@@ -24,6 +24,11 @@ public struct PostgresRows: Sendable {
         rows.first?.first ?? nil
     }
 
+    /// The first column of the first row as an integer (`SELECT count(*) …`); 0 for no row or NULL.
+    public var scalarInt: Int {
+        scalar.flatMap { Int($0) } ?? 0
+    }
+
     /// A column's position by name.
     /// - Throws: `PostgresError` with code `.unexpectedResult` when the result has no such column.
     public func columnIndex(_ name: String) throws(PostgresError) -> Int {

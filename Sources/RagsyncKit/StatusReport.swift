@@ -17,9 +17,9 @@ public struct StatusReport: Sendable {
     public static func load(from client: PostgresClient) async throws -> StatusReport {
         try await client.withConnection { connection in
             var report = StatusReport()
-            report.documents = Int(
-                try connection.query("SELECT count(*) FROM ragsync_documents WHERE content_hash IS NOT NULL").scalar ?? "0") ?? 0
-            report.chunks = Int(try connection.query("SELECT count(*) FROM document_chunks").scalar ?? "0") ?? 0
+            report.documents = try connection.query(
+                "SELECT count(*) FROM ragsync_documents WHERE content_hash IS NOT NULL").scalarInt
+            report.chunks = try connection.query("SELECT count(*) FROM document_chunks").scalarInt
             report.embeddingsByModel = try connection.query(
                 "SELECT embedding_model, count(*) FROM chunk_embeddings GROUP BY 1 ORDER BY 1"
             ).rows.map { ($0[0] ?? "", Int($0[1] ?? "0") ?? 0) }
@@ -29,13 +29,12 @@ public struct StatusReport: Sendable {
             report.lastIndexed = try connection.query(
                 "SELECT to_char(max(indexed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ragsync_documents"
             ).scalar
-            report.unmanagedSources = Int(
-                try connection.query(
-                    """
-                    SELECT count(DISTINCT c.source_file) FROM document_chunks c
-                    WHERE NOT EXISTS (SELECT 1 FROM ragsync_documents d WHERE d.source_file = c.source_file)
-                    """
-                ).scalar ?? "0") ?? 0
+            report.unmanagedSources = try connection.query(
+                """
+                SELECT count(DISTINCT c.source_file) FROM document_chunks c
+                WHERE NOT EXISTS (SELECT 1 FROM ragsync_documents d WHERE d.source_file = c.source_file)
+                """
+            ).scalarInt
             return report
         }
     }
