@@ -91,9 +91,12 @@ public struct SchemaMigrator: Sendable {
     public func verify(on client: PostgresClient) async throws -> SchemaInfo {
         let dimensions = self.dimensions
         return try await client.withConnection { connection in
-            let current = try connection.query(
-                "SELECT max(version) FROM ragsync_schema_migrations WHERE to_regclass('ragsync_schema_migrations') IS NOT NULL"
-            ).scalar.flatMap { Int($0) }
+            // Checked first: selecting from a table that does not exist is an SQL error, not "not migrated".
+            let tracked = try connection.query("SELECT to_regclass('ragsync_schema_migrations') IS NOT NULL").scalar == "t"
+            let current =
+                tracked
+                ? try connection.query("SELECT max(version) FROM ragsync_schema_migrations").scalar.flatMap { Int($0) }
+                : nil
             guard let current, current >= Self.latestVersion else {
                 throw StoreError(
                     .notMigrated,

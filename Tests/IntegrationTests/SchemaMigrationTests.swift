@@ -97,6 +97,16 @@ struct SchemaMigrationTests {
         }
     }
 
+    @Test func verifyOnAnUnmigratedDatabaseSaysToRunMigrate() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let error = await #expect(throws: StoreError.self) {
+                _ = try await SchemaMigrator(dimensions: 1536).verify(on: PostgresClient(url: url))
+            }
+            #expect(error?.code == .notMigrated)
+            #expect(error?.description.contains("ragsync migrate") == true)
+        }
+    }
+
     @Test func aDimensionMismatchNamesBothNumbers() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
