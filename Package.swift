@@ -37,6 +37,8 @@ let package = Package(
         // Runs blocking C calls (libpq, libcurl, inotify) on threads of their own, off the cooperative pool.
         .target(name: "ThreadExecutor", swiftSettings: strictSwift),
 
+        // Watch: inotify through Glibc — descriptors, watches and a reader on its own thread.
+        .target(name: "Inotify", dependencies: ["ThreadExecutor"], swiftSettings: strictSwift),
         // Systemd: sd_notify and the journal as a swift-log back end.
         .target(
             name: "Systemd",
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "RagsyncKit",
             dependencies: [
-                "Indexer", "Embedding", "IndexStore", "Postgres",
+                "Indexer", "Embedding", "IndexStore", "Postgres", "Inotify", "Systemd",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -107,6 +109,7 @@ let package = Package(
             dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "InotifyTests", dependencies: ["Inotify"], swiftSettings: strictSwift),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
         .testTarget(
             name: "EmbeddingTests",
