@@ -124,6 +124,12 @@ public struct EmbeddingError: Error, CustomStringConvertible, CustomDebugStringC
         return text
     }
 
+    /// A few words for STATUS, e.g. `HTTP 503 from http://127.0.0.1:8080/v1` or `timeout at https://api.openai.com/v1`.
+    public var shortDescription: String {
+        if let httpStatus { return "HTTP \(httpStatus) from \(serverURL)" }
+        return "\(code) at \(serverURL)"
+    }
+
     public var debugDescription: String {
         var text = "EmbeddingError(code: \(code), \(description)"
         if providerMessage != nil { text += " detail: \(detail);" }

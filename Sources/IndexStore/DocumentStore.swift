@@ -34,6 +34,19 @@ public struct DocumentStore: Sendable {
         return documents
     }
 
+    /// Counts for the daemon's STATUS line: documents indexed, their chunks, documents whose last attempt failed.
+    public func totals() async throws -> (documents: Int, chunks: Int, failed: Int) {
+        let row = try await client.query(
+            """
+            SELECT count(*) FILTER (WHERE content_hash IS NOT NULL), coalesce(sum(chunk_count), 0),
+                   count(*) FILTER (WHERE last_error IS NOT NULL)
+            FROM ragsync_documents
+            """
+        ).rows.first ?? []
+        func number(_ index: Int) -> Int { index < row.count ? Int(row[index] ?? "0") ?? 0 : 0 }
+        return (number(0), number(1), number(2))
+    }
+
     /// Which of these chunk hashes already have an embedding for ``model``, anywhere in the store.
     ///
     /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database.

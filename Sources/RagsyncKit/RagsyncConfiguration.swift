@@ -20,6 +20,15 @@ public struct RagsyncConfiguration: Sendable {
     /// Files larger than this are refused with an error naming the limit (bounded memory).
     public var maxFileBytes: Int
     public var logLevel: String
+    /// `ragsync watch`: seconds between full reconciles that catch anything the watcher could not see.
+    public var reconcileInterval: Duration
+    /// `ragsync watch`: seconds between reconciles when inotify cannot be used (network file system, limits).
+    public var pollInterval: Duration
+    /// `ragsync watch`: how long one indexing step may run without progress before the watchdog stops being
+    /// pinged, so systemd restarts a stuck daemon.
+    public var stallTimeout: Duration
+    /// `ragsync watch`: watch at most this many folders; a larger tree is polled. Nil: the kernel's limit only.
+    public var maxWatchedFolders: Int?
 
     public static let defaultOpenAIBaseURL = "https://api.openai.com/v1"
 
@@ -108,6 +117,21 @@ public struct RagsyncConfiguration: Sendable {
                 problem: "\(level) is not one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = level
+        self.reconcileInterval = .seconds(
+            try Self.integer(
+                environment["RAGSYNC_RECONCILE_INTERVAL"], default: 3600, range: 10...604_800,
+                setting: "RAGSYNC_RECONCILE_INTERVAL"))
+        self.pollInterval = .seconds(
+            try Self.integer(
+                environment["RAGSYNC_POLL_INTERVAL"], default: 30, range: 1...86_400, setting: "RAGSYNC_POLL_INTERVAL"))
+        self.stallTimeout = .seconds(
+            try Self.integer(
+                environment["RAGSYNC_STALL_TIMEOUT"], default: 600, range: 1...86_400, setting: "RAGSYNC_STALL_TIMEOUT"))
+        if environment["RAGSYNC_MAX_WATCHED_FOLDERS"] != nil {
+            self.maxWatchedFolders = try Self.integer(
+                environment["RAGSYNC_MAX_WATCHED_FOLDERS"], default: 0, range: 1...10_000_000,
+                setting: "RAGSYNC_MAX_WATCHED_FOLDERS")
+        }
     }
 
     /// True when the embeddings go to OpenAI itself, which needs an API key.

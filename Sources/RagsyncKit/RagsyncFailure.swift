@@ -9,7 +9,7 @@ public enum RagsyncFailure {
     /// unreachable database, 1 otherwise.
     public static func exitStatus(for error: any Error) -> Int32 {
         switch error {
-        case is ConfigurationError, is StoreError:
+        case is ConfigurationError, is StoreError, is ContentDirectoryError:
             return ConfigurationError.exitStatus
         case let error as PostgresError where error.code == .connectionFailed:
             // A refused password is a configuration error; an unreachable server is an outage.

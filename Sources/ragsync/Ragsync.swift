@@ -11,7 +11,7 @@ struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
-        subcommands: [MigrateCommand.self, SyncCommand.self, StatusCommand.self, SearchCommand.self]
+        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, StatusCommand.self, SearchCommand.self]
     )
 }
 
@@ -44,8 +44,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (RAGSYNC_LOG_LEVEL).")
     var logLevel: String?
 
-    /// The configuration, or exit status 78 with one clear message.
-    func loadConfiguration() throws -> RagsyncConfiguration {
+    /// The flags given, to read the configuration again on reload.
+    var overrides: RagsyncConfiguration.Overrides {
         var overrides = RagsyncConfiguration.Overrides()
         overrides.databaseURL = databaseURL
         overrides.openAIBaseURL = openAIBaseURL
@@ -56,6 +56,11 @@ struct GlobalOptions: ParsableArguments {
         overrides.chunkTargetTokens = chunkTokens
         overrides.chunkOverlapTokens = chunkOverlap
         overrides.logLevel = logLevel
+        return overrides
+    }
+
+    /// The configuration, or exit status 78 with one clear message; sets up logging once.
+    func loadConfiguration() throws -> RagsyncConfiguration {
         do {
             let configuration = try RagsyncConfiguration(
                 environment: ProcessInfo.processInfo.environment, overrides: overrides)

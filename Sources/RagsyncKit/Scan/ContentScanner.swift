@@ -54,6 +54,57 @@ public struct ContentScanner: Sendable {
         name.hasPrefix(".") || name.hasSuffix("~") || (name.hasPrefix("#") && name.hasSuffix("#")) || name == "4913"
     }
 
+    /// What ``entry(at:)`` found at one path.
+    public enum Lookup: Sendable, Equatable {
+        /// An indexable document.
+        case document(Entry)
+        /// Nothing indexable there: missing, ignored, not markdown, or a link leaving the tree.
+        case absent
+        /// The path could not be checked (e.g. permission denied on a folder); deletions are then unsafe.
+        case unknown(reason: String)
+    }
+
+    /// True while the content directory exists as a directory.
+    public var isRootPresent: Bool {
+        var info = stat()
+        return stat(root, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Looks at one document path, with the same rules as the walk.
+    /// - Parameter relativePath: a `source_file` value.
+    public func entry(at relativePath: String) -> Lookup {
+        let components = relativePath.split(separator: "/").map(String.init)
+        guard let name = components.last, Self.isDocumentName(name),
+            !components.contains(where: { Self.isIgnoredName($0) || $0 == ".." })
+        else { return .absent }
+        let path = root + "/" + relativePath
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? .absent : .unknown(reason: String(cString: strerror(errno)))
+        }
+        guard let target = insideRoot(path), stat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            return .absent
+        }
+        return .document(Entry(relativePath: relativePath, absolutePath: target))
+    }
+
+    /// Walks one folder of the tree.
+    /// - Parameter relativePath: the folder, relative to the content directory.
+    /// - Returns: the documents under it; none when it no longer exists.
+    public func scan(folder relativePath: String) -> Result {
+        var result = Result(entries: [], skipped: [])
+        let components = relativePath.split(separator: "/").map(String.init)
+        guard !components.contains(where: { Self.isIgnoredName($0) || $0 == ".." }) else { return result }
+        var info = stat()
+        guard let directory = insideRoot(root + "/" + relativePath), stat(directory, &info) == 0,
+            (info.st_mode & S_IFMT) == S_IFDIR
+        else { return result }
+        var visited: Set<FileIdentity> = [FileIdentity(info)]
+        walk(directory: directory, relative: relativePath, visited: &visited, into: &result)
+        result.entries.sort { $0.relativePath < $1.relativePath }
+        return result
+    }
+
     /// Walks the tree.
     public func scan() -> Result {
         var result = Result(entries: [], skipped: [])

@@ -42,9 +42,36 @@ actor ContentSource {
         self.reader = reader
     }
 
-    /// Walks the tree, reads every document and hashes its bytes.
-    func snapshot() -> Snapshot {
-        let scan = scanner.scan()
+    /// Walks the tree, or the part of it a batch names, reads every document found and hashes its bytes.
+    func snapshot(of scope: ChangeBatch) -> Snapshot {
+        guard !scope.isFullReconcile else { return read(scanner.scan()) }
+        guard scanner.isRootPresent else {
+            return Snapshot(
+                files: [], unreadable: [], skipped: [(".", "the content directory is gone")], isComplete: false)
+        }
+        var scan = ContentScanner.Result(entries: [], skipped: [])
+        var unknown = false
+        for folder in scope.folders.sorted() {
+            let part = scanner.scan(folder: folder)
+            scan.entries += part.entries
+            scan.skipped += part.skipped
+        }
+        let found = Set(scan.entries.map(\.relativePath))
+        for path in scope.files.sorted() where !found.contains(path) {
+            switch scanner.entry(at: path) {
+            case .document(let entry): scan.entries.append(entry)
+            case .absent: break
+            case .unknown(let reason):
+                scan.skipped.append((path, "cannot check: \(reason)"))
+                unknown = true
+            }
+        }
+        var snapshot = read(scan)
+        if unknown { snapshot.isComplete = false }
+        return snapshot
+    }
+
+    private func read(_ scan: ContentScanner.Result) -> Snapshot {
         var files: [File] = []
         var unreadable: [Unreadable] = []
         files.reserveCapacity(scan.entries.count)

@@ -35,15 +35,20 @@ public struct SyncEngine: Sendable {
             scanner: try ContentScanner(root: contentDirectory), reader: ContentFileReader(maxBytes: maxFileBytes))
     }
 
-    /// One full reconcile.
-    /// - Parameter progress: called after each batch with (documents done, documents to index).
+    /// Reconciles the whole content directory, or the files and folders a watcher reported.
+    /// - Parameters:
+    ///   - scope: what to compare; everything by default. Stored documents outside it are left alone.
+    ///   - progress: called after each batch with (documents done, documents to index).
     /// - Returns: what was done; failures of single documents are in it, not thrown.
-    /// - Throws: only when the database cannot be read at all.
-    public func reconcile(progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SyncSummary {
+    /// - Throws: when the database cannot be read or written, and `CancellationError` when the task is cancelled
+    ///   (between documents: each document's transaction is complete or rolled back).
+    public func reconcile(
+        _ scope: ChangeBatch = ChangeBatch(isFullReconcile: true), progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> SyncSummary {
         let started = ContinuousClock.now
         var summary = SyncSummary()
-        let snapshot = await source.snapshot()
-        let stored = try await store.documents()
+        let snapshot = await source.snapshot(of: scope)
+        let stored = try await store.documents().filter { scope.contains($0.key) }
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
 
@@ -78,7 +83,10 @@ public struct SyncEngine: Sendable {
                 guard var candidates = vanishedByHash[file.hash], let old = candidates.popLast() else { continue }
                 vanishedByHash[file.hash] = candidates
                 try await store.rename(from: old.sourceFile, to: file.relativePath)
-                logger.info("renamed", metadata: ["document": "\(file.relativePath)", "from": "\(old.sourceFile)"])
+                logger.info(
+                    "renamed \(old.sourceFile) to \(file.relativePath)",
+                    metadata: ["document": "\(file.relativePath)", "action": "renamed", "from": "\(old.sourceFile)"])
+                summary.lastChanged = file.relativePath
                 vanished.removeAll { $0.sourceFile == old.sourceFile }
                 forced.insert(file.relativePath)
                 summary.renamed += 1
@@ -90,7 +98,10 @@ public struct SyncEngine: Sendable {
         if snapshot.isComplete {
             for document in vanished {
                 let chunks = try await store.delete(document.sourceFile)
-                logger.info("removed", metadata: ["document": "\(document.sourceFile)", "chunks": "\(chunks)"])
+                logger.info(
+                    "removed \(document.sourceFile)",
+                    metadata: ["document": "\(document.sourceFile)", "action": "removed", "chunks": "\(chunks)"])
+                summary.lastChanged = document.sourceFile
                 summary.removed += 1
             }
         } else if !vanished.isEmpty {
@@ -109,6 +120,7 @@ public struct SyncEngine: Sendable {
         var done = 0
         var embeddingOutage: EmbeddingError?
         for batchStart in stride(from: 0, to: files.count, by: documentsPerBatch) {
+            try Task.checkCancellation()
             let batch = files[batchStart..<min(files.count, batchStart + documentsPerBatch)]
             var prepared: [PreparedDocument] = []
             for file in batch {
@@ -117,7 +129,8 @@ public struct SyncEngine: Sendable {
                 } catch {
                     summary.failures.append((file.relativePath, error.message))
                     logger.error(
-                        "document failed", metadata: ["document": "\(file.relativePath)", "error": "\(error.message)"])
+                        "failed to index \(file.relativePath): \(error.message)",
+                        metadata: ["document": "\(file.relativePath)", "action": "failed", "error": "\(error.message)"])
                     try await store.recordFailure(file.relativePath, contentHash: file.hash, error: error.description)
                 }
             }
@@ -127,6 +140,8 @@ public struct SyncEngine: Sendable {
                 do {
                     try await write(prepared, into: &summary)
                 } catch let error as EmbeddingError {
+                    // A cancelled transfer is the daemon stopping, not an outage to record against the files.
+                    if Task.isCancelled { throw CancellationError() }
                     embeddingOutage = error
                     for document in prepared { try await recordOutage(error, for: document, into: &summary) }
                 }
@@ -140,6 +155,8 @@ public struct SyncEngine: Sendable {
         _ error: EmbeddingError, for document: PreparedDocument, into summary: inout SyncSummary
     ) async throws {
         summary.failures.append((document.file.relativePath, error.description))
+        summary.deferred.append(document.file.relativePath)
+        summary.outage = error
         // No failed hash: an outage is not the file's fault, so the next reconcile tries again.
         try await store.recordFailure(document.file.relativePath, contentHash: nil, error: error.description)
     }
@@ -150,6 +167,7 @@ public struct SyncEngine: Sendable {
         let embedded = try await store.embeddedHashes(among: allHashes)
         var vectors = try await embedMissing(documents, alreadyEmbedded: embedded, into: &summary)
         for document in documents {
+            try Task.checkCancellation()
             do {
                 try await writeDocument(document, vectors: vectors, into: &summary)
             } catch let error as DocumentStoreError {
@@ -192,10 +210,13 @@ public struct SyncEngine: Sendable {
         let started = ContinuousClock.now
         let result = try await store.replace(document.update(vectors: vectors))
         summary.indexed += 1
+        summary.lastChanged = document.file.relativePath
+        let embedded = Set(document.chunks.map(\.contentHash.hex)).filter { vectors[$0] != nil }.count
         logger.info(
-            "indexed",
+            "indexed \(document.file.relativePath): \(document.chunks.count) chunks, \(embedded) embedded",
             metadata: [
-                "document": "\(document.file.relativePath)", "chunks": "\(document.chunks.count)",
+                "document": "\(document.file.relativePath)", "action": "indexed", "chunks": "\(document.chunks.count)",
+                "chunks_embedded": "\(embedded)", "chunks_reused": "\(document.chunks.count - embedded)",
                 "chunks_inserted": "\(result.inserted)", "chunks_kept": "\(result.kept)",
                 "chunks_deleted": "\(result.deleted)",
                 "duration_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",

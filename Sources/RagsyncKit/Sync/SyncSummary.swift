@@ -1,5 +1,6 @@
 // ragsync — SyncSummary: what one reconcile did, for the command's output and the logs.
 
+public import Embedding
 import Foundation
 
 /// Counts of one reconcile of the content directory with the database.
@@ -13,6 +14,12 @@ public struct SyncSummary: Sendable {
     public var failures: [(path: String, reason: String)] = []
     /// Paths the scan passed over (links leaving the tree, non-UTF-8 names) with the reason.
     public var skipped: [(path: String, reason: String)] = []
+    /// Documents not indexed because the embedding service failed; to be tried again, not the files' fault.
+    public var deferred: [String] = []
+    /// The embedding failure behind `deferred`.
+    public var outage: EmbeddingError?
+    /// The last document written, moved or removed, for STATUS.
+    public var lastChanged: String?
     public var chunksEmbedded = 0
     public var chunksReused = 0
     public var tokensSent = 0
@@ -22,6 +29,9 @@ public struct SyncSummary: Sendable {
     public init() {}
 
     public var failed: Int { failures.count }
+
+    /// True when the pass wrote, moved or removed anything.
+    public var changedAnything: Bool { indexed + renamed + removed > 0 }
 
     /// The summary as printed by `ragsync sync`.
     public var lines: [String] {

@@ -1,0 +1,282 @@
+// ragsync — IndexingDaemon: `ragsync watch`, the long-running service systemd supervises.
+
+import Embedding
+import Foundation
+import IndexStore
+public import Logging
+import Postgres
+public import Systemd
+
+/// Keeps the database in line with the content directory until it is told to stop.
+///
+/// Four tasks run side by side: the watcher (inotify, on its own thread) records changes in a ``ChangeQueue``;
+/// the indexing loop takes ready batches and reconciles them; the status loop keeps STATUS current, pings the
+/// watchdog while every task makes progress and schedules the periodic reconcile; the signal loop turns SIGTERM
+/// into a graceful stop and SIGHUP into a reload. Watches are set before the database is contacted, so nothing
+/// saved during start-up is missed; READY=1 follows once the database answers, and the first full reconcile
+/// runs after it with its progress in STATUS. Outages of the database or the embedding service are waited out
+/// with capped exponential backoff; the changes stay queued.
+public struct IndexingDaemon: Sendable {
+    /// Reads the configuration again on SIGHUP.
+    public typealias ConfigurationLoader = @Sendable () throws -> RagsyncConfiguration
+
+    private let loadConfiguration: ConfigurationLoader
+    private let configuration: RagsyncConfiguration
+    private let logger: Logger
+    private let notifier: ServiceNotifier
+
+    private let queue = ChangeQueue()
+    private let board = StatusBoard()
+    private let heartbeats = Heartbeats()
+    private let reload = ReloadState()
+
+    /// - Parameters:
+    ///   - configuration: the settings read at start.
+    ///   - loadConfiguration: reads them again, for SIGHUP.
+    public init(
+        configuration: RagsyncConfiguration, loadConfiguration: @escaping ConfigurationLoader, logger: Logger,
+        notifier: ServiceNotifier = ServiceNotifier()
+    ) {
+        self.configuration = configuration
+        self.loadConfiguration = loadConfiguration
+        self.logger = logger
+        self.notifier = notifier
+    }
+
+    /// Runs until SIGTERM or SIGINT.
+    /// - Throws: `ContentDirectoryError` or `ConfigurationError` for settings the operator must fix (exit 78), and
+    ///   database errors that are not outages (a refused password, a schema of another dimension).
+    public func run() async throws {
+        let signals = ProcessSignal.stream()
+        let scanner = try ContentScanner(root: configuration.contentDirectory)
+        let heartbeats = self.heartbeats
+        heartbeats.register("watcher", limit: .seconds(30))
+        heartbeats.register("indexer", limit: configuration.stallTimeout)
+        let watcher = ContentWatcher(
+            root: scanner.root, queue: queue, folderLimit: configuration.maxWatchedFolders, logger: logger,
+            heartbeat: { heartbeats.beat("watcher") })
+        await watcher.start()
+        board.update { $0.watcher = ContentWatcher.Report(mode: .waitingForDirectory, eventsLost: 0) }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            group.addTask { try await indexChanges() }
+            group.addTask { await reportStatus(watcher: watcher) }
+            group.addTask { await handleSignals(signals) }
+            // The signal loop ends on SIGTERM; any task ending (or failing) stops the others.
+            _ = try await group.next()
+            group.cancelAll()
+        }
+        logger.notice("stopped", metadata: ["action": "stopped"])
+    }
+
+    // MARK: - Indexing loop
+
+    private func indexChanges() async throws {
+        let context = try await connect()
+        var engine = try context.makeSyncEngine()
+        notifier.send(.ready, .status("Connected; starting the first reconcile"))
+        logger.notice(
+            "ready: watching \(configuration.contentDirectory.path), database \(context.client.redactedTarget)",
+            metadata: ["action": "ready", "message_id": "\(MessageID.ready)"])
+        queue.requestFullReconcile()
+        await refreshTotals(context.store)
+
+        var backoff = RetryBackoff()
+        while let batch = await queue.next() {
+            heartbeats.beat("indexer")
+            if let reloaded = reload.takeConfiguration() {
+                engine = try RagsyncContext(reusing: context, configuration: reloaded).makeSyncEngine()
+            }
+            board.update { $0.phase = .indexing(done: 0, total: 0, isFullReconcile: batch.isFullReconcile) }
+            let problem: String
+            do {
+                let summary = try await engine.reconcile(batch) { [heartbeats, board] done, total in
+                    heartbeats.beat("indexer")
+                    board.update { $0.phase = .indexing(done: done, total: total, isFullReconcile: batch.isFullReconcile) }
+                }
+                report(summary, of: batch)
+                await refreshTotals(context.store, lastChanged: summary.lastChanged)
+                if batch.isFullReconcile, reload.finishReload() {
+                    notifier.send(.ready)
+                    logger.notice("reloaded", metadata: ["action": "reloaded"])
+                }
+                guard let outage = summary.outage, !summary.deferred.isEmpty else {
+                    backoff.reset()
+                    board.update { $0.phase = .idle }
+                    heartbeats.beat("indexer", waiting: true)
+                    continue
+                }
+                queue.giveBack(ChangeBatch(files: Set(summary.deferred)))
+                problem = "Embedding service unavailable (\(outage.shortDescription))"
+                logger.warning(
+                    "\(problem); \(summary.deferred.count) document(s) wait",
+                    metadata: [
+                        "action": "retry", "error": "\(outage)", "message_id": "\(MessageID.embeddingUnavailable)",
+                    ])
+            } catch is CancellationError {
+                queue.giveBack(batch)
+                return
+            } catch {
+                if Task.isCancelled { return }
+                queue.giveBack(batch)
+                let isOutage = RagsyncFailure.exitStatus(for: error) == 69 || (error as? PostgresError)?.isTransient == true
+                problem = isOutage ? "Database unreachable" : "Indexing failed (\(error))"
+                logger.error(
+                    "\(problem): \(error)",
+                    metadata: [
+                        "action": "retry", "error": "\(error)", "message_id": "\(MessageID.databaseUnreachable)",
+                    ])
+            }
+            let delay = backoff.nextDelay()
+            board.update { [queue] in
+                $0.phase = .retrying(problem: problem, retryAt: .now + delay, pending: queue.pendingCount)
+            }
+            heartbeats.beat("indexer", waiting: true)
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    /// Migrates (idempotent) and verifies the schema, retrying while the database is unreachable.
+    private func connect() async throws -> RagsyncContext {
+        var backoff = RetryBackoff()
+        var lastProblem = ""
+        while true {
+            heartbeats.beat("indexer")
+            do {
+                _ = try await Migration.run(configuration: configuration, resizeEmptyEmbeddings: false, logger: logger)
+                return try await RagsyncContext.open(configuration: configuration, logger: logger)
+            } catch let error as PostgresError where RagsyncFailure.exitStatus(for: error) == 69 || error.isTransient {
+                let delay = backoff.nextDelay()
+                let problem = error.message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "no answer"
+                if problem != lastProblem {
+                    logger.warning(
+                        "database unreachable: \(error); retrying with backoff",
+                        metadata: [
+                            "action": "retry", "error": "\(error)", "message_id": "\(MessageID.databaseUnreachable)",
+                        ])
+                    lastProblem = problem
+                }
+                board.update { $0.phase = .connecting(problem: problem, retryAt: .now + delay) }
+                // Still starting: keep systemd from timing the start out while the database is down.
+                notifier.send(.extendTimeout(microseconds: UInt64((delay + .seconds(30)).components.seconds) * 1_000_000))
+                heartbeats.beat("indexer", waiting: true)
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func refreshTotals(_ store: DocumentStore, lastChanged: String? = nil) async {
+        guard let totals = try? await store.totals() else { return }
+        board.update { status in
+            status.documents = totals.documents
+            status.chunks = totals.chunks
+            status.failedDocuments = totals.failed
+            if let lastChanged { status.lastDocument = (lastChanged, .now) }
+        }
+    }
+
+    /// One journal entry per pass that changed something; single documents were logged as they were written.
+    private func report(_ summary: SyncSummary, of batch: ChangeBatch) {
+        let level: Logger.Level = summary.changedAnything || summary.failed > 0 || batch.isFullReconcile ? .info : .debug
+        let message =
+            "\(batch.isFullReconcile ? "reconciled" : "updated"): \(summary.indexed) indexed, \(summary.renamed) renamed, "
+            + "\(summary.removed) removed, \(summary.unchanged) unchanged, \(summary.failed) failed; "
+            + "\(summary.chunksEmbedded) chunks embedded, \(summary.chunksReused) reused"
+        logger.log(
+            level: level, "\(message)",
+            metadata: [
+                "action": "\(batch.isFullReconcile ? "reconciled" : "updated")",
+                "message_id": "\(MessageID.reconciled)",
+                "documents_indexed": "\(summary.indexed)", "documents_removed": "\(summary.removed)",
+                "documents_failed": "\(summary.failed)", "chunks_embedded": "\(summary.chunksEmbedded)",
+                "chunks_reused": "\(summary.chunksReused)", "duration_ms": "\(Int(summary.seconds * 1000))",
+            ])
+    }
+
+    // MARK: - Status, watchdog, periodic reconcile
+
+    private func reportStatus(watcher: ContentWatcher) async {
+        let watchdog = notifier.watchdogInterval
+        let tick = min(.seconds(1), (watchdog ?? .seconds(4)) / 4)
+        var lastText = ""
+        var lastPing = ContinuousClock.now - .seconds(3600)
+        var reportedStall = false
+        var nextReconcile = ContinuousClock.now + configuration.reconcileInterval
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let watcherReport = await watcher.report()
+            let text = board.update { [queue] status in
+                status.watcher = watcherReport
+                status.queued = queue.pendingCount
+                return status.text(at: now)
+            }
+            if text != lastText {
+                notifier.send(.status(text))
+                lastText = text
+            }
+            if let watchdog, now - lastPing >= watchdog / 2 {
+                if let stall = heartbeats.stalledTask(at: now) {
+                    if !reportedStall {
+                        logger.critical(
+                            "the \(stall.task) made no progress for \(stall.silence); no longer pinging the watchdog",
+                            metadata: ["action": "stalled"])
+                        reportedStall = true
+                    }
+                } else {
+                    notifier.send(.watchdog)
+                    lastPing = now
+                    reportedStall = false
+                }
+            }
+            if now >= nextReconcile {
+                queue.requestFullReconcile()
+                if case .polling = watcherReport.mode {
+                    nextReconcile = now + configuration.pollInterval
+                } else {
+                    nextReconcile = now + configuration.reconcileInterval
+                }
+            } else if case .polling = watcherReport.mode, nextReconcile - now > configuration.pollInterval {
+                nextReconcile = now + configuration.pollInterval
+            }
+            try? await Task.sleep(for: tick)
+        }
+    }
+
+    // MARK: - Signals
+
+    private func handleSignals(_ signals: AsyncStream<ProcessSignal>) async {
+        for await signal in signals {
+            switch signal {
+            case .terminate:
+                board.update { $0.phase = .stopping }
+                notifier.send(.stopping, .status("Stopping: finishing the document in flight"))
+                logger.notice(
+                    "stopping", metadata: ["action": "stopping", "message_id": "\(MessageID.stopping)"])
+                return
+            case .reload:
+                notifier.send(
+                    .reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds()),
+                    .status("Reloading: full reconcile"))
+                logger.notice("reloading", metadata: ["action": "reloading", "message_id": "\(MessageID.reloading)"])
+                do {
+                    let reloaded = try loadConfiguration()
+                    try reloaded.validateForEmbedding()
+                    if reloaded.databaseURL != configuration.databaseURL
+                        || reloaded.contentDirectory != configuration.contentDirectory
+                    {
+                        logger.warning("DATABASE_URL and RAGSYNC_CONTENT_DIR changes take effect on restart")
+                    }
+                    reload.begin(with: reloaded)
+                    queue.requestFullReconcile()
+                } catch {
+                    // The old settings stay in force.
+                    logger.error(
+                        "reload refused, keeping the current settings: \(error)",
+                        metadata: ["action": "reload-failed", "error": "\(error)"])
+                    notifier.send(.ready)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// ragsync — ChangeBatch: the paths one indexing pass re-examines.
+
+/// What changed since the last pass, as far as the watcher can tell.
+///
+/// A batch names places, not actions: each file is looked at on disk again (present → indexed if its hash changed,
+/// absent → removed), each folder is walked and compared with the documents stored under it, and a full reconcile
+/// compares everything. The content hash, not the event, decides what is written.
+public struct ChangeBatch: Sendable, Equatable {
+    /// Relative paths of documents to re-examine.
+    public var files: Set<String> = []
+    /// Relative paths of folders to walk again (created, moved in or out, renamed, deleted).
+    public var folders: Set<String> = []
+    /// True when events may have been lost, or on start, reload and the periodic check.
+    public var isFullReconcile = false
+
+    public init(files: Set<String> = [], folders: Set<String> = [], isFullReconcile: Bool = false) {
+        self.files = files
+        self.folders = folders
+        self.isFullReconcile = isFullReconcile
+    }
+
+    public var isEmpty: Bool { files.isEmpty && folders.isEmpty && !isFullReconcile }
+
+    /// True when a stored document's path lies in this batch's scope.
+    public func contains(_ relativePath: String) -> Bool {
+        isFullReconcile || files.contains(relativePath)
+            || folders.contains { relativePath.hasPrefix($0.isEmpty ? "" : $0 + "/") }
+    }
+
+    /// Documents and folders in the batch, for STATUS.
+    public var count: Int { files.count + folders.count }
+}

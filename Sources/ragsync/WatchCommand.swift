@@ -1,0 +1,52 @@
+// ragsync — `ragsync watch`: the daemon, as systemd runs it (Type=notify).
+
+import ArgumentParser
+import Embedding
+import Foundation
+import Logging
+import RagsyncKit
+import Systemd
+
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Keep the index current: watch the content directory and index every change as it is saved.",
+        discussion: """
+            Runs until SIGTERM or SIGINT (exit 0). SIGHUP re-reads the API key and runs a full reconcile. Under \
+            systemd (Type=notify) it reports READY, STATUS, WATCHDOG, RELOADING and STOPPING and logs to the \
+            journal. Migrates the schema at start. Exit status 78 for configuration errors, which a restart cannot \
+            fix.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        // libcurl is set up before any thread starts; a peer closing a socket must not kill the process.
+        signal(SIGPIPE, SIG_IGN)
+        _ = OpenAIEmbeddingClient.initializeCurlGlobally()
+        let notifier = ServiceNotifier()
+        do {
+            try await reportingFailures {
+                let configuration = try options.loadConfiguration()
+                do throws(ConfigurationError) {
+                    try configuration.validateForEmbedding()
+                } catch {
+                    throw CommandFailure.configuration(error)
+                }
+                let overrides = options.overrides
+                let daemon = IndexingDaemon(
+                    configuration: configuration,
+                    loadConfiguration: {
+                        try RagsyncConfiguration(environment: ProcessInfo.processInfo.environment, overrides: overrides)
+                    },
+                    logger: Logger(label: "ragsync"), notifier: notifier)
+                try await daemon.run()
+            }
+        } catch let exit as ExitCode {
+            // systemd shows why the service failed.
+            notifier.send(.status("Failed (exit \(exit.rawValue)); see journalctl -u ragsync"), .errno(exit.rawValue))
+            throw exit
+        }
+    }
+}
