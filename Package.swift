@@ -106,9 +106,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SystemdTests",
-            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Systemd", "RagsyncTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "WatchLogicTests", dependencies: ["RagsyncKit"], swiftSettings: strictSwift),
         .testTarget(name: "InotifyTests", dependencies: ["Inotify"], swiftSettings: strictSwift),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
         .testTarget(

@@ -20,6 +20,11 @@ public struct RagsyncConfiguration: Sendable {
     /// Files larger than this are refused with an error naming the limit (bounded memory).
     public var maxFileBytes: Int
     public var logLevel: String
+    /// How long one embedding request may take (`RAGSYNC_EMBEDDING_TIMEOUT`, seconds).
+    public var embeddingTimeout: Duration
+    /// Retries of a failed embedding request before the batch waits for the daemon's backoff
+    /// (`RAGSYNC_EMBEDDING_RETRIES`).
+    public var embeddingRetries: Int
     /// `ragsync watch`: seconds between full reconciles that catch anything the watcher could not see.
     public var reconcileInterval: Duration
     /// `ragsync watch`: seconds between reconciles when inotify cannot be used (network file system, limits).
@@ -117,6 +122,12 @@ public struct RagsyncConfiguration: Sendable {
                 problem: "\(level) is not one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = level
+        self.embeddingTimeout = .seconds(
+            try Self.integer(
+                environment["RAGSYNC_EMBEDDING_TIMEOUT"], default: 60, range: 1...3600,
+                setting: "RAGSYNC_EMBEDDING_TIMEOUT"))
+        self.embeddingRetries = try Self.integer(
+            environment["RAGSYNC_EMBEDDING_RETRIES"], default: 6, range: 0...20, setting: "RAGSYNC_EMBEDDING_RETRIES")
         self.reconcileInterval = .seconds(
             try Self.integer(
                 environment["RAGSYNC_RECONCILE_INTERVAL"], default: 3600, range: 10...604_800,

@@ -45,7 +45,8 @@ public struct RagsyncContext: Sendable {
         _ = OpenAIEmbeddingClient.initializeCurlGlobally()
         let settings = OpenAIEmbeddingConfiguration(
             baseURL: configuration.openAIBaseURL, apiKey: configuration.openAIAPIKey,
-            model: configuration.embeddingModel, dimensions: configuration.embeddingDimensions)
+            model: configuration.embeddingModel, dimensions: configuration.embeddingDimensions,
+            requestTimeout: configuration.embeddingTimeout, maxRetries: configuration.embeddingRetries)
         return OpenAIEmbeddingClient(configuration: settings, logger: logger)
     }
 

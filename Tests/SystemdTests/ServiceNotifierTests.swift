@@ -3,6 +3,7 @@
 import Foundation
 import Glibc
 import Systemd
+import RagsyncTestSupport
 import Testing
 
 /// `NOTIFY_SOCKET` is process-wide, so these tests run one at a time.

@@ -62,7 +62,7 @@ public struct DaemonStatus: Sendable, Equatable {
         if failedDocuments > 0 { parts.append("\(failedDocuments) failed (see journal)") }
         switch watcher.mode {
         case .watching: break
-        case .polling(let reason): parts.append("polling: \(reason)")
+        case .polling(let reason): parts.append("polling (\(reason))")
         case .waitingForDirectory: parts.append("content directory missing, waiting for it")
         }
         if watcher.eventsLost > 0 { parts.append("events lost \(watcher.eventsLost)x") }

@@ -178,7 +178,8 @@ public struct IndexingDaemon: Sendable {
 
     /// One journal entry per pass that changed something; single documents were logged as they were written.
     private func report(_ summary: SyncSummary, of batch: ChangeBatch) {
-        let level: Logger.Level = summary.changedAnything || summary.failed > 0 || batch.isFullReconcile ? .info : .debug
+        // Passes that changed nothing (periodic checks, polling) stay out of the journal unless debugging.
+        let level: Logger.Level = summary.changedAnything || summary.failed > 0 ? .info : .debug
         let message =
             "\(batch.isFullReconcile ? "reconciled" : "updated"): \(summary.indexed) indexed, \(summary.renamed) renamed, "
             + "\(summary.removed) removed, \(summary.unchanged) unchanged, \(summary.failed) failed; "

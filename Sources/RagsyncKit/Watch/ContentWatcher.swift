@@ -20,7 +20,7 @@ public actor ContentWatcher {
     public enum Mode: Sendable, Equatable {
         /// inotify watches cover the tree.
         case watching(folders: Int)
-        /// No watches; changes are found by the periodic reconcile.
+        /// No watches; changes are found by the periodic reconcile. `reason` is a few words for STATUS.
         case polling(reason: String)
         /// The content directory is gone; it is checked every second.
         case waitingForDirectory
@@ -31,6 +31,11 @@ public actor ContentWatcher {
         public var mode: Mode
         /// Times events were lost (queue overflow, unknown watch) and a full reconcile was asked for.
         public var eventsLost: Int
+
+        public init(mode: Mode, eventsLost: Int) {
+            self.mode = mode
+            self.eventsLost = eventsLost
+        }
     }
 
     private let executor = DedicatedThreadExecutor(name: "ragsync-watch")
@@ -90,7 +95,8 @@ public actor ContentWatcher {
         rootDevice = UInt64(info.st_dev)
         if let fileSystem = NetworkFileSystem(path: root) {
             return fallBackToPolling(
-                "\(root) is on \(fileSystem.name), where inotify does not see changes made on other machines")
+                "\(root) is on \(fileSystem.name), where inotify does not see changes made on other machines",
+                reason: "\(fileSystem.name) file system")
         }
         do {
             let descriptor = try InotifyDescriptor()
@@ -98,7 +104,7 @@ public actor ContentWatcher {
             reader = try InotifyReader(descriptor: descriptor)
             try watchTree("")
         } catch {
-            return fallBackToPolling(error.description)
+            return fallBackToPolling(error)
         }
         mode = .watching(folders: watches.count)
         logger.info(
@@ -185,7 +191,7 @@ public actor ContentWatcher {
                     do {
                         try watchTree(path)
                     } catch {
-                        fallBackToPolling(error.description)
+                        fallBackToPolling(error)
                         notes.append { coalescer, now in coalescer.fullReconcileRequested(at: now) }
                         break
                     }
@@ -321,11 +327,17 @@ public actor ContentWatcher {
     }
 
     @discardableResult
-    private func fallBackToPolling(_ reason: String) -> Mode {
+    private func fallBackToPolling(_ error: InotifyError) -> Mode {
+        fallBackToPolling(
+            error.description, reason: error.isLimitReached ? "inotify limit reached" : "inotify unavailable")
+    }
+
+    @discardableResult
+    private func fallBackToPolling(_ detail: String, reason: String) -> Mode {
         tearDown()
         mode = .polling(reason: reason)
         logger.error(
-            "cannot watch the content directory: \(reason); falling back to periodic reconciles",
+            "cannot watch the content directory: \(detail); falling back to periodic reconciles",
             metadata: ["action": "polling", "message_id": "\(MessageID.pollingFallback)"])
         return mode
     }

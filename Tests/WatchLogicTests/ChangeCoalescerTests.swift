@@ -1,0 +1,106 @@
+// ragsync — ChangeCoalescer: when each kind of event becomes ready, with time given as input.
+
+import RagsyncKit
+import Testing
+
+@Suite("Change coalescing")
+struct ChangeCoalescerTests {
+    private let start = ContinuousClock.now
+    private let timing = ChangeCoalescer.Timing()
+
+    @Test func aFinishedWriteIsReadyAtOnce() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("a.md", urgency: .immediate, at: start)
+        #expect(coalescer.takeReady(at: start) == ChangeBatch(files: ["a.md"]))
+        #expect(coalescer.pendingCount == 0)
+    }
+
+    @Test func aFileBeingWrittenWaitsUntilItIsQuiet() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("a.md", urgency: .settling, at: start)
+        #expect(coalescer.takeReady(at: start + .milliseconds(100)) == nil)
+        coalescer.fileChanged("a.md", urgency: .settling, at: start + .milliseconds(300))
+        #expect(coalescer.takeReady(at: start + timing.settle) == nil)
+        #expect(coalescer.nextDeadline == start + .milliseconds(300) + timing.settle)
+        #expect(coalescer.takeReady(at: start + .milliseconds(300) + timing.settle) == ChangeBatch(files: ["a.md"]))
+    }
+
+    @Test func aFileWrittenWithoutPauseIsTakenAfterTheMaximumWait() {
+        var coalescer = ChangeCoalescer()
+        var now = start
+        while now < start + timing.maximumWait + .seconds(1) {
+            coalescer.fileChanged("log.md", urgency: .settling, at: now)
+            now = now + .milliseconds(100)
+        }
+        #expect(coalescer.nextDeadline == start + timing.maximumWait)
+        #expect(coalescer.takeReady(at: start + timing.maximumWait) == ChangeBatch(files: ["log.md"]))
+    }
+
+    @Test func aCloseAfterModificationsMakesTheFileReady() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("a.md", urgency: .settling, at: start)
+        coalescer.fileChanged("a.md", urgency: .immediate, at: start + .milliseconds(10))
+        #expect(coalescer.takeReady(at: start + .milliseconds(10)) == ChangeBatch(files: ["a.md"]))
+    }
+
+    @Test func aRemovalWaitsLongerThanAWrite() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("a.md", urgency: .removal, at: start)
+        #expect(coalescer.takeReady(at: start + timing.settle) == nil)
+        #expect(coalescer.takeReady(at: start + timing.removalSettle) == ChangeBatch(files: ["a.md"]))
+    }
+
+    @Test func aRemovalFollowedBySaveIsOneImmediateChange() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("a.md", urgency: .removal, at: start)
+        coalescer.fileChanged("a.md", urgency: .immediate, at: start + .milliseconds(5))
+        #expect(coalescer.takeReady(at: start + .milliseconds(5)) == ChangeBatch(files: ["a.md"]))
+    }
+
+    @Test func repeatedChangesToOnePathBecomeOneEntry() {
+        var coalescer = ChangeCoalescer()
+        for offset in 0..<50 { coalescer.fileChanged("a.md", urgency: .immediate, at: start + .milliseconds(offset)) }
+        coalescer.fileChanged("b.md", urgency: .immediate, at: start)
+        #expect(coalescer.pendingCount == 2)
+        #expect(coalescer.takeReady(at: start + .milliseconds(50)) == ChangeBatch(files: ["a.md", "b.md"]))
+    }
+
+    @Test func onlyReadyPathsAreTaken() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("ready.md", urgency: .immediate, at: start)
+        coalescer.fileChanged("writing.md", urgency: .settling, at: start)
+        #expect(coalescer.takeReady(at: start) == ChangeBatch(files: ["ready.md"]))
+        #expect(coalescer.pendingCount == 1)
+    }
+
+    @Test func foldersAreReadyAtOnce() {
+        var coalescer = ChangeCoalescer()
+        coalescer.folderChanged("notes/2024", at: start)
+        #expect(coalescer.takeReady(at: start) == ChangeBatch(folders: ["notes/2024"]))
+    }
+
+    @Test func beyondCapacityTheMapIsReplacedByAFullReconcile() {
+        var small = ChangeCoalescer.Timing()
+        small.capacity = 3
+        var coalescer = ChangeCoalescer(timing: small)
+        for index in 0..<4 { coalescer.fileChanged("f\(index).md", urgency: .settling, at: start) }
+        #expect(coalescer.pendingCount == 1)
+        #expect(coalescer.takeReady(at: start) == ChangeBatch(isFullReconcile: true))
+    }
+
+    @Test func aReturnedBatchIsReadyAgainAtOnce() {
+        var coalescer = ChangeCoalescer()
+        coalescer.batchReturned(ChangeBatch(files: ["a.md"], folders: ["d"], isFullReconcile: true), at: start)
+        #expect(coalescer.takeReady(at: start) == ChangeBatch(files: ["a.md"], folders: ["d"], isFullReconcile: true))
+    }
+
+    @Test func aBatchScopeCoversItsFilesAndFolderContents() {
+        let batch = ChangeBatch(files: ["a.md"], folders: ["notes"])
+        #expect(batch.contains("a.md"))
+        #expect(batch.contains("notes/x.md"))
+        #expect(batch.contains("notes/deep/y.md"))
+        #expect(!batch.contains("notesx/z.md"))
+        #expect(!batch.contains("b.md"))
+        #expect(ChangeBatch(isFullReconcile: true).contains("anything.md"))
+    }
+}
