@@ -179,7 +179,10 @@ public struct RagsyncConfiguration: Sendable {
         var setting = "--openai-api-key-file"
         if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"] {
             let candidate = credentials + "/openai_api_key"
-            if FileManager.default.fileExists(atPath: candidate) {
+            // An empty credential is the unit's placeholder (SetCredential=) for "no key file installed".
+            if let data = FileManager.default.contents(atPath: candidate),
+                !String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            {
                 file = candidate
                 setting = "credential openai_api_key ($CREDENTIALS_DIRECTORY)"
             }
