@@ -74,7 +74,9 @@ public struct DocumentStore: Sendable {
     public func replace(_ update: DocumentUpdate) async throws -> DocumentWriteResult {
         let writer = DocumentWriter(schema: schema, model: model)
         return try await client.transaction { connection in
-            try writer.replace(update, on: connection)
+            let result = try writer.replace(update, on: connection)
+            try Self.notify(action: "indexed", sourceFile: update.sourceFile, chunks: update.chunks.count, on: connection)
+            return result
         }
     }
 
@@ -84,6 +86,7 @@ public struct DocumentStore: Sendable {
         let writer = DocumentWriter(schema: schema, model: model)
         try await client.transaction { connection in
             try writer.rename(from: oldPath, to: newPath, on: connection)
+            try Self.notify(action: "renamed", sourceFile: newPath, from: oldPath, on: connection)
         }
     }
 
@@ -93,8 +96,49 @@ public struct DocumentStore: Sendable {
     public func delete(_ sourceFile: String) async throws -> Int {
         let writer = DocumentWriter(schema: schema, model: model)
         return try await client.transaction { connection in
-            try writer.delete(sourceFile, on: connection)
+            let chunks = try writer.delete(sourceFile, on: connection)
+            try Self.notify(action: "removed", sourceFile: sourceFile, chunks: 0, on: connection)
+            return chunks
         }
+    }
+
+    /// Writes a retrieval to `query_logs` in whatever type its `retrieved_chunk_ids` column has.
+    /// - Throws: ``StoreError`` when the database has no `query_logs` table.
+    public func logQuery(_ text: String, retrievedChunkIds ids: [String]) async throws {
+        let isNumeric = schema.chunkIdType != .uuid
+        let value: any PostgresEncodable
+        let cast: String
+        switch schema.retrievedChunkIdsType {
+        case .array(let element)?:
+            // The element type comes from the catalog (uuid, int4, int8), not from input.
+            value = PostgresArray(ids)
+            cast = "\(element)[]"
+        case .jsonb?, .json?:
+            value = "[" + ids.map { isNumeric ? $0 : "\"\($0)\"" }.joined(separator: ",") + "]"
+            cast = schema.retrievedChunkIdsType == .jsonb ? "jsonb" : "json"
+        case .text?:
+            value = ids.joined(separator: ",")
+            cast = "text"
+        case nil:
+            throw StoreError(.notMigrated, message: "the database has no query_logs table; run `ragsync migrate`")
+        }
+        try await client.query(
+            "INSERT INTO query_logs (query_text, retrieved_chunk_ids) VALUES ($1, $2::\(cast))", [text, value])
+    }
+
+    /// The channel a web app can `LISTEN` on to hear of every committed change.
+    public static let notificationChannel = "ragsync"
+
+    /// Queues `NOTIFY ragsync, '{"action": …, "source_file": …, "chunks": …}'` in the document's transaction:
+    /// PostgreSQL delivers it when (and only if) the transaction commits.
+    private static func notify(
+        action: String, sourceFile: String, chunks: Int? = nil, from: String? = nil, on connection: PostgresConnection
+    ) throws {
+        try connection.query(
+            """
+            SELECT pg_notify($1, json_strip_nulls(json_build_object(
+                'action', $2::text, 'source_file', $3::text, 'chunks', $4::int, 'from', $5::text))::text)
+            """, [notificationChannel, action, sourceFile, chunks, from])
     }
 
     /// Records that a document could not be indexed; its last good rows stay as they are.

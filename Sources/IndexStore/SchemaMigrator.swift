@@ -150,7 +150,25 @@ public struct SchemaMigrator: Sendable {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "origin tables and indexes", apply: createOriginTables),
         Migration(version: 2, name: "ragsync bookkeeping", apply: createBookkeeping),
+        Migration(version: 3, name: "vector index record", apply: createVectorIndexRecord),
     ]
+
+    /// What ragsync built the vector index for and the search setting it measured, read by the query contract.
+    private static func createVectorIndexRecord(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS ragsync_vector_index (
+                index_name text PRIMARY KEY,
+                method text NOT NULL,
+                lists integer,
+                built_rows bigint NOT NULL,
+                probes integer,
+                ef_search integer,
+                recall real,
+                built_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+    }
 
     /// The origin project's tables, for an empty database; existing tables are left as they are. The IVFFlat index
     /// is not created here: building it on an empty table gives poor recall (it is maintained elsewhere).

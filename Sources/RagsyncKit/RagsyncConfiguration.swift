@@ -25,6 +25,10 @@ public struct RagsyncConfiguration: Sendable {
     /// Retries of a failed embedding request before the batch waits for the daemon's backoff
     /// (`RAGSYNC_EMBEDDING_RETRIES`).
     public var embeddingRetries: Int
+    /// The approximate index kept on the embeddings: `ivfflat`, `hnsw` or `none` (`RAGSYNC_VECTOR_INDEX`).
+    public var vectorIndex: String
+    /// Below this many embeddings no approximate index is kept (`RAGSYNC_VECTOR_INDEX_MIN_ROWS`).
+    public var vectorIndexMinimumRows: Int
     /// `ragsync watch`: seconds between full reconciles that catch anything the watcher could not see.
     public var reconcileInterval: Duration
     /// `ragsync watch`: seconds between reconciles when inotify cannot be used (network file system, limits).
@@ -128,6 +132,15 @@ public struct RagsyncConfiguration: Sendable {
                 setting: "RAGSYNC_EMBEDDING_TIMEOUT"))
         self.embeddingRetries = try Self.integer(
             environment["RAGSYNC_EMBEDDING_RETRIES"], default: 6, range: 0...20, setting: "RAGSYNC_EMBEDDING_RETRIES")
+        let vectorIndex = (environment["RAGSYNC_VECTOR_INDEX"] ?? "ivfflat").lowercased()
+        guard ["ivfflat", "hnsw", "none"].contains(vectorIndex) else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_VECTOR_INDEX", problem: "\(vectorIndex) is not one of ivfflat, hnsw, none")
+        }
+        self.vectorIndex = vectorIndex
+        self.vectorIndexMinimumRows = try Self.integer(
+            environment["RAGSYNC_VECTOR_INDEX_MIN_ROWS"], default: 10_000, range: 0...1_000_000_000,
+            setting: "RAGSYNC_VECTOR_INDEX_MIN_ROWS")
         self.reconcileInterval = .seconds(
             try Self.integer(
                 environment["RAGSYNC_RECONCILE_INTERVAL"], default: 3600, range: 10...604_800,

@@ -16,6 +16,20 @@ public struct RagsyncContext: Sendable {
     public let store: DocumentStore
     public let logger: Logger
 
+    /// The vector index upkeep for the configured policy.
+    public var indexMaintainer: VectorIndexMaintainer {
+        VectorIndexMaintainer(
+            policy: VectorIndexPolicy(
+                method: VectorIndexPolicy.Method(rawValue: configuration.vectorIndex) ?? .ivfflat,
+                minimumRows: configuration.vectorIndexMinimumRows))
+    }
+
+    /// Brings the vector index in line with the data (after writes).
+    @discardableResult
+    public func maintainVectorIndex() async throws -> VectorIndexMaintainer.Outcome {
+        try await indexMaintainer.maintain(on: client, schema: store.schema, logger: logger)
+    }
+
     /// Connects and verifies the schema.
     /// - Throws: `PostgresError` when the database is unreachable, `StoreError` when it is not migrated or sized
     ///   for another dimension.

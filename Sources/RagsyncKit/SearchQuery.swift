@@ -4,7 +4,7 @@ public import Embedding
 public import IndexStore
 import Postgres
 
-/// A top-k retrieval over the stored embeddings of one model.
+/// A top-k retrieval over the stored embeddings of one model, through the query contract (``VectorSearchSQL``).
 public struct SearchQuery: Sendable {
     /// One retrieved chunk.
     public struct Hit: Sendable {
@@ -19,30 +19,26 @@ public struct SearchQuery: Sendable {
     public var text: String
     public var limit: Int
     public var category: String?
+    /// Scan exactly instead of through the vector index, for comparison.
+    public var exact: Bool
 
-    public init(text: String, limit: Int = 5, category: String? = nil) {
+    public init(text: String, limit: Int = 5, category: String? = nil, exact: Bool = false) {
         self.text = text
         self.limit = limit
         self.category = category
+        self.exact = exact
     }
-
-    /// The SQL of the query contract: the vector and every filter are parameters.
-    public static let sql = """
-        SELECT c.chunk_id::text, c.source_file, c.document_title, c.metadata_json->>'heading_path',
-               e.embedding <=> $1::vector AS distance, c.content
-        FROM chunk_embeddings e
-        JOIN document_chunks c ON c.chunk_id = e.chunk_id
-        WHERE e.embedding_model = $2
-          AND ($3::text IS NULL OR c.category = $3)
-        ORDER BY e.embedding <=> $1::vector
-        LIMIT $4
-        """
 
     /// Embeds the query text and returns the nearest chunks, closest first.
     public func run(store: DocumentStore, embedder: any EmbeddingProvider) async throws -> [Hit] {
         let response = try await embedder.embed([text])
-        let rows = try await store.client.query(
-            Self.sql, [PostgresVector(response.vectors[0]), store.model, category, limit])
+        let (vector, model, category, limit, exact) = (
+            PostgresVector(response.vectors[0]), store.model, category, limit, exact
+        )
+        let rows = try await store.client.withConnection { connection in
+            try VectorSearchSQL.run(
+                on: connection, vector: vector, model: model, category: category, limit: limit, exact: exact)
+        }
         return rows.rows.map { row in
             Hit(
                 chunkId: row[0]!, sourceFile: row[1]!, title: row[2], headingPath: row[3],

@@ -11,7 +11,7 @@ struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
-        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, StatusCommand.self, SearchCommand.self]
+        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, StatusCommand.self, SearchCommand.self]
     )
 }
 

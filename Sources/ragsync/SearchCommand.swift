@@ -22,6 +22,12 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .customLong("category"), help: "Only chunks of this frontmatter category.")
     var category: String?
 
+    @Flag(help: "Scan exactly instead of through the vector index (to compare).")
+    var exact = false
+
+    @Flag(help: "Record the query and the retrieved chunk ids in query_logs.")
+    var log = false
+
     func run() async throws {
         try await reportingFailures {
             guard (1...1000).contains(k) else {
@@ -30,8 +36,9 @@ struct SearchCommand: AsyncParsableCommand {
             let configuration = try options.loadConfiguration()
             let context = try await RagsyncContext.open(
                 configuration: configuration, logger: Logger(label: "ragsync.search"))
-            let hits = try await SearchQuery(text: query, limit: k, category: category).run(
+            let hits = try await SearchQuery(text: query, limit: k, category: category, exact: exact).run(
                 store: context.store, embedder: try context.makeEmbedder())
+            if log { try await context.store.logQuery(query, retrievedChunkIds: hits.map(\.chunkId)) }
             if hits.isEmpty { print("no results (is the index empty? run `ragsync sync`)") }
             for (rank, hit) in hits.enumerated() {
                 let snippet = hit.content.split(whereSeparator: \.isNewline).dropFirst().joined(separator: " ")

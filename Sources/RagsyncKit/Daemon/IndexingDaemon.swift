@@ -96,6 +96,7 @@ public struct IndexingDaemon: Sendable {
                     board.update { $0.phase = .indexing(done: done, total: total, isFullReconcile: batch.isFullReconcile) }
                 }
                 report(summary, of: batch)
+                if summary.changedAnything || batch.isFullReconcile { await maintainVectorIndex(context) }
                 await refreshTotals(context.store, lastChanged: summary.lastChanged)
                 if batch.isFullReconcile, reload.finishReload() {
                     notifier.send(.ready)
@@ -163,6 +164,15 @@ public struct IndexingDaemon: Sendable {
                 heartbeats.beat("indexer", waiting: true)
                 try await Task.sleep(for: delay)
             }
+        }
+    }
+
+    /// Index upkeep failing is logged, not fatal: search still works (exactly, or through the old index).
+    private func maintainVectorIndex(_ context: RagsyncContext) async {
+        do {
+            try await context.maintainVectorIndex()
+        } catch {
+            logger.warning("vector index upkeep failed: \(error)", metadata: ["action": "vector-index", "error": "\(error)"])
         }
     }
 

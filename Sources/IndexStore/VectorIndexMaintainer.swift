@@ -1,0 +1,158 @@
+// ragsync — VectorIndexMaintainer: builds, rebuilds and drops the vector index as the data requires.
+
+public import Logging
+public import Postgres
+
+/// Keeps `idx_embedding_vector_cosine` right for the data, following a ``VectorIndexPolicy``.
+///
+/// A build never blocks writers or readers for long: the new index is built with `CREATE INDEX CONCURRENTLY` under
+/// a temporary name and swapped in with a drop and a rename in one short transaction. After an IVFFlat build the
+/// maintainer measures recall@10 against exact search for growing `ivfflat.probes` (√lists, doubling) and records
+/// the first value that reaches the target in `ragsync_vector_index`, where the query contract reads it; for HNSW it
+/// does the same with `hnsw.ef_search`. One process maintains at a time (a session advisory lock, held only for
+/// the maintenance); the others skip.
+public struct VectorIndexMaintainer: Sendable {
+    public var policy: VectorIndexPolicy
+    public var recallTarget: Double
+    public var measurement: RecallMeasurement
+
+    /// What `maintain` did.
+    public struct Outcome: Sendable, Equatable {
+        public enum Action: String, Sendable {
+            case kept, built, dropped, skipped
+        }
+
+        public var action: Action
+        public var reason: String
+        public var rows: Int
+        public var state: VectorIndexState?
+        public var seconds: Double
+    }
+
+    public init(
+        policy: VectorIndexPolicy = VectorIndexPolicy(), recallTarget: Double = 0.95,
+        measurement: RecallMeasurement = RecallMeasurement()
+    ) {
+        self.policy = policy
+        self.recallTarget = recallTarget
+        self.measurement = measurement
+    }
+
+    private static let temporaryName = "idx_embedding_vector_cosine_ragsync_new"
+
+    /// Checks the index and changes it when the policy says so.
+    /// - Throws: `PostgresError` when a statement fails (a failed concurrent build leaves an invalid index under
+    ///   the temporary name, which the next run drops).
+    public func maintain(on client: PostgresClient, schema: SchemaInfo, logger: Logger) async throws -> Outcome {
+        let started = ContinuousClock.now
+        let policy = self.policy
+        let maintainer = self
+        var outcome = try await client.withConnection { connection -> Outcome in
+            guard try connection.query("SELECT pg_try_advisory_lock(hashtext('ragsync.vector_index'))").scalar == "t"
+            else { return Outcome(action: .skipped, reason: "another process maintains the index", rows: 0, state: nil, seconds: 0) }
+            defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtext('ragsync.vector_index'))") }
+
+            let rows = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
+            let current = try VectorIndexState.read(from: connection)
+            switch policy.decide(rows: rows, current: current) {
+            case .keep:
+                return Outcome(action: .kept, reason: "", rows: rows, state: current, seconds: 0)
+            case .drop(let reason):
+                try connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(VectorIndexState.indexName)")
+                try connection.query(
+                    "DELETE FROM ragsync_vector_index WHERE index_name = $1", [VectorIndexState.indexName])
+                return Outcome(action: .dropped, reason: reason, rows: rows, state: nil, seconds: 0)
+            case .build(let method, let lists, let reason):
+                guard schema.embeddingDimensions != nil else {
+                    return Outcome(
+                        action: .skipped,
+                        reason: "chunk_embeddings.embedding has no fixed dimension, which vector indexes need",
+                        rows: rows, state: current, seconds: 0)
+                }
+                try maintainer.build(method: method, lists: lists, rows: rows, on: connection)
+                return Outcome(
+                    action: .built, reason: reason, rows: rows, state: try VectorIndexState.read(from: connection),
+                    seconds: 0)
+            }
+        }
+        outcome.seconds = (ContinuousClock.now - started).seconds
+        log(outcome, logger: logger)
+        return outcome
+    }
+
+    /// Builds under the temporary name, swaps it in, then measures the search setting.
+    private func build(
+        method: VectorIndexPolicy.Method, lists: Int?, rows: Int, on connection: PostgresConnection
+    ) throws {
+        // Method and lists come from the policy (an enum and an integer), not from input.
+        let using =
+            method == .hnsw
+            ? "hnsw (embedding vector_cosine_ops)"
+            : "ivfflat (embedding vector_cosine_ops) WITH (lists = \(lists ?? 1))"
+        try connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(Self.temporaryName)")
+        try connection.execute("CREATE INDEX CONCURRENTLY \(Self.temporaryName) ON chunk_embeddings USING \(using)")
+        try connection.execute(
+            """
+            DROP INDEX IF EXISTS \(VectorIndexState.indexName);
+            ALTER INDEX \(Self.temporaryName) RENAME TO \(VectorIndexState.indexName)
+            """)
+        try connection.execute("ANALYZE chunk_embeddings")
+        let (probes, efSearch, recall) = try tune(method: method, lists: lists ?? 1, on: connection)
+        try connection.query(
+            """
+            INSERT INTO ragsync_vector_index (index_name, method, lists, built_rows, probes, ef_search, recall, built_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+            ON CONFLICT (index_name) DO UPDATE SET
+                method = EXCLUDED.method, lists = EXCLUDED.lists, built_rows = EXCLUDED.built_rows,
+                probes = EXCLUDED.probes, ef_search = EXCLUDED.ef_search, recall = EXCLUDED.recall,
+                built_at = EXCLUDED.built_at
+            """,
+            [VectorIndexState.indexName, method.rawValue, lists, rows, probes, efSearch, recall])
+    }
+
+    /// The smallest probes (IVFFlat) or ef_search (HNSW) whose measured recall reaches the target.
+    private func tune(
+        method: VectorIndexPolicy.Method, lists: Int, on connection: PostgresConnection
+    ) throws -> (probes: Int?, efSearch: Int?, recall: Double?) {
+        if method == .hnsw {
+            var efSearch = 40
+            while true {
+                let recall = try measurement.measure(on: connection, efSearch: efSearch)?.recall ?? 1
+                if recall >= recallTarget || efSearch >= 1000 { return (nil, efSearch, recall) }
+                efSearch *= 2
+            }
+        }
+        var probes = max(1, Int(Double(lists).squareRoot().rounded(.up)))
+        while true {
+            let recall = try measurement.measure(on: connection, probes: probes)?.recall ?? 1
+            // With every list probed the scan is exhaustive: nothing higher can help.
+            if recall >= recallTarget || probes >= lists { return (probes, nil, recall) }
+            probes = min(lists, probes * 2)
+        }
+    }
+
+    private func log(_ outcome: Outcome, logger: Logger) {
+        guard outcome.action != .kept else { return }
+        var metadata: Logger.Metadata = [
+            "action": "vector-index-\(outcome.action.rawValue)", "embeddings": "\(outcome.rows)",
+            "duration_ms": "\(Int(outcome.seconds * 1000))",
+        ]
+        var message = "vector index \(outcome.action.rawValue): \(outcome.reason)"
+        if let state = outcome.state, outcome.action == .built {
+            message += "; \(state.method)"
+            if let lists = state.lists { message += " lists=\(lists)" }
+            if let probes = state.probes { message += " probes=\(probes)" }
+            if let recall = state.recall { message += String(format: " recall@10=%.3f", recall) }
+            metadata["recall"] = "\(state.recall ?? 1)"
+        }
+        logger.notice("\(message)", metadata: metadata)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,44 @@
+// ragsync — VectorIndexState: the vector index as the catalog and ragsync's record describe it.
+
+public import Postgres
+
+/// The index `idx_embedding_vector_cosine` on `chunk_embeddings.embedding`, if it exists.
+public struct VectorIndexState: Sendable, Equatable {
+    /// The name the origin schema gave it; kept so the web app's plans do not change.
+    public static let indexName = "idx_embedding_vector_cosine"
+
+    /// The access method: `ivfflat` or `hnsw`.
+    public var method: String
+    /// IVFFlat's `lists`, from the index options.
+    public var lists: Int?
+    /// False after a failed concurrent build.
+    public var isValid: Bool
+    /// The row count ragsync built it for; nil for an index ragsync did not build (e.g. the origin migration's).
+    public var builtForRows: Int?
+    /// The `ivfflat.probes` ragsync measured to reach the recall target, for the query contract.
+    public var probes: Int?
+    /// recall@10 measured after the build.
+    public var recall: Double?
+
+    /// Reads the current state.
+    /// - Returns: nil when there is no such index.
+    public static func read(from connection: PostgresConnection) throws -> VectorIndexState? {
+        let rows = try connection.query(
+            """
+            SELECT am.amname, array_to_string(c.reloptions, ','), i.indisvalid,
+                   r.built_rows, r.probes, r.recall
+            FROM pg_class c
+            JOIN pg_index i ON i.indexrelid = c.oid
+            JOIN pg_am am ON am.oid = c.relam
+            LEFT JOIN ragsync_vector_index r ON r.index_name = c.relname
+            WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace
+            """, [indexName]
+        ).rows
+        guard let row = rows.first else { return nil }
+        let lists = (row[1] ?? "").split(separator: ",").first { $0.hasPrefix("lists=") }
+            .flatMap { Int($0.dropFirst("lists=".count)) }
+        return VectorIndexState(
+            method: row[0] ?? "", lists: lists, isValid: row[2] == "t", builtForRows: row[3].flatMap { Int($0) },
+            probes: row[4].flatMap { Int($0) }, recall: row[5].flatMap { Double($0) })
+    }
+}
