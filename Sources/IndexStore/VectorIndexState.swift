@@ -20,6 +20,17 @@ public struct VectorIndexState: Sendable, Equatable {
     /// recall@10 measured after the build.
     public var recall: Double?
 
+    public init(
+        method: String, lists: Int?, isValid: Bool, builtForRows: Int?, probes: Int? = nil, recall: Double? = nil
+    ) {
+        self.method = method
+        self.lists = lists
+        self.isValid = isValid
+        self.builtForRows = builtForRows
+        self.probes = probes
+        self.recall = recall
+    }
+
     /// Reads the current state.
     /// - Returns: nil when there is no such index.
     public static func read(from connection: PostgresConnection) throws -> VectorIndexState? {

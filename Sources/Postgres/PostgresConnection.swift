@@ -10,6 +10,9 @@ internal import Glibc
 /// The corresponding C type is `PGconn`; it is closed with `PQfinish` exactly once, in `deinit`.
 public final class PostgresConnection {
     private let handle: OpaquePointer
+
+    /// The libpq handle, for extensions in this module; never escapes it.
+    var rawHandle: OpaquePointer { handle }
     /// The connection target with its password masked, for messages.
     public let redactedTarget: String
 
@@ -145,7 +148,7 @@ public final class PostgresConnection {
         return PostgresRows(columns: columns, rows: rows, affectedRowCount: affected)
     }
 
-    private static func trimmedMessage(_ message: UnsafePointer<CChar>?) -> String {
+    static func trimmedMessage(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown libpq error" }
         let text = String(cString: message).trimmingWhitespace()
         return text.isEmpty ? "unknown libpq error" : text

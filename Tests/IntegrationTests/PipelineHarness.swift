@@ -58,6 +58,12 @@ struct PipelineHarness {
         return try await engine.reconcile()
     }
 
+    /// The store on the harness's database, as `ragsync sync` opens it.
+    func store() async throws -> DocumentStore {
+        let schema = try await SchemaMigrator(dimensions: 256).verify(on: client)
+        return DocumentStore(client: client, schema: schema, model: "text-embedding-3-small")
+    }
+
     /// The embedding server's counters since the last call, then zeroed.
     func takeStats() async throws -> EmbeddingServerProcess.Stats {
         let stats = try await server.stats()

@@ -1,0 +1,236 @@
+// ragsync — the vector index follows the data, and the query contract returns k rows with high recall.
+
+import Foundation
+import IndexStore
+import Logging
+import Postgres
+import RagsyncTestSupport
+import Testing
+
+@Suite("Vector index upkeep and the query contract")
+struct VectorIndexTests {
+    // MARK: Policy (no database)
+
+    @Test func smallStoresKeepNoApproximateIndex() {
+        let policy = VectorIndexPolicy()
+        #expect(policy.decide(rows: 500, current: nil) == .keep)
+        let origin = VectorIndexState(method: "ivfflat", lists: 100, isValid: true, builtForRows: nil)
+        guard case .drop = policy.decide(rows: 500, current: origin) else {
+            Issue.record("the origin's empty-table IVFFlat index should be dropped below the threshold")
+            return
+        }
+    }
+
+    @Test func aLargeStoreGetsIVFFlatWithListsFromItsSize() {
+        let decision = VectorIndexPolicy().decide(rows: 20_000, current: nil)
+        guard case .build(.ivfflat, let lists, _) = decision else {
+            Issue.record("expected a build, got \(decision)")
+            return
+        }
+        #expect(lists == 20)
+        #expect(VectorIndexPolicy.lists(forRows: 4_000_000) == 2000)
+    }
+
+    @Test func theIndexIsRebuiltOnlyWhenTheRowCountDrifted() {
+        let built = VectorIndexState(method: "ivfflat", lists: 10, isValid: true, builtForRows: 10_000)
+        let policy = VectorIndexPolicy()
+        #expect(policy.decide(rows: 15_000, current: built) == .keep)
+        #expect(policy.decide(rows: 19_999, current: built) == .keep)
+        guard case .build = policy.decide(rows: 20_000, current: built) else {
+            Issue.record("twice the rows should rebuild")
+            return
+        }
+        let origin = VectorIndexState(method: "ivfflat", lists: 100, isValid: true, builtForRows: nil)
+        guard case .build = policy.decide(rows: 15_000, current: origin) else {
+            Issue.record("an index ragsync did not build for the data should be rebuilt")
+            return
+        }
+    }
+
+    @Test func hnswAndNoneAreHonoured() {
+        let ivf = VectorIndexState(method: "ivfflat", lists: 10, isValid: true, builtForRows: 10_000)
+        guard case .build(.hnsw, nil, _) = VectorIndexPolicy(method: .hnsw).decide(rows: 12_000, current: ivf) else {
+            Issue.record("switching to HNSW should rebuild")
+            return
+        }
+        let hnsw = VectorIndexState(method: "hnsw", lists: nil, isValid: true, builtForRows: 12_000)
+        #expect(VectorIndexPolicy(method: .hnsw).decide(rows: 50_000, current: hnsw) == .keep)
+        guard case .drop = VectorIndexPolicy(method: .none).decide(rows: 50_000, current: hnsw) else {
+            Issue.record("none should drop")
+            return
+        }
+    }
+
+    // MARK: On the real database
+
+    @Test func topKReturnsKRowsWithHighRecallFromTenToTwentyThousandChunks() async throws {
+        try await PipelineHarness.with { harness in
+            let store = try await harness.store()
+            let maintainer = VectorIndexMaintainer()
+            var generator = ClusteredVectors(dimensions: 256, clusters: 200, seed: 7)
+            var written = 0
+            var actions: [String] = []
+            for size in [10, 100, 1_000, 5_000, 10_000, 15_000, 20_000] {
+                written = try await generator.fill(store, from: written, to: size)
+                let outcome = try await maintainer.maintain(
+                    on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+                actions.append("\(size):\(outcome.action.rawValue)")
+                let result = try await harness.client.withConnection { connection in
+                    try RecallMeasurement(samples: 40).measure(on: connection)
+                }
+                let measured = try #require(result)
+                print("recall@10 at \(size) chunks: \(measured.recall) (\(outcome.action.rawValue), lists \(outcome.state?.lists.map(String.init) ?? "-"), probes \(outcome.state?.probes.map(String.init) ?? "-"))")
+                #expect(measured.fewestRows == 10, "top-10 returned \(measured.fewestRows) rows at \(size) chunks")
+                #expect(measured.recall >= 0.95, "recall@10 \(measured.recall) at \(size) chunks")
+                // A filtered query (one category of ten) still returns k rows.
+                let probe = generator.query()
+                let filtered = try await harness.client.withConnection { connection in
+                    try VectorSearchSQL.run(
+                        on: connection, vector: PostgresVector(probe), model: store.model, category: "c3", limit: 10,
+                        exact: false)
+                }
+                let inCategory = try await harness.count(
+                    "SELECT count(*) FROM document_chunks WHERE category = 'c3'")
+                #expect(filtered.count == min(10, inCategory), "filtered top-10 at \(size) chunks")
+            }
+            // Built once the store is big enough, kept at 1.5x, rebuilt at 2x.
+            #expect(actions == [
+                "10:kept", "100:kept", "1000:kept", "5000:kept", "10000:built", "15000:kept", "20000:built",
+            ])
+        }
+    }
+
+    @Test func theOriginsEmptyTableIndexIsReplacedSoSearchReturnsKRows() async throws {
+        try await PipelineHarness.with { harness in
+            let store = try await harness.store()
+            try await harness.client.withConnection { connection in
+                try connection.execute(
+                    "CREATE INDEX idx_embedding_vector_cosine ON chunk_embeddings USING ivfflat (embedding vector_cosine_ops) WITH (lists = 100)")
+            }
+            var generator = ClusteredVectors(dimensions: 256, clusters: 300, seed: 3)
+            _ = try await generator.fill(store, from: 0, to: 300)
+            // The failure ragsync exists to prevent: through an IVFFlat index built on an empty table, a plain
+            // top-10 query (as the planner picks the index on a larger table) returns fewer rows than asked.
+            let plainCount = try await harness.client.withConnection { connection in
+                try connection.transaction {
+                    try connection.execute("SET LOCAL enable_seqscan = off")
+                    return try connection.query(
+                        """
+                        SELECT count(*) FROM (SELECT 1 FROM chunk_embeddings
+                        ORDER BY embedding <=> (SELECT embedding FROM chunk_embeddings LIMIT 1) LIMIT 10) nearest
+                        """
+                    ).scalarInt
+                }
+            }
+            print("origin's empty-table index, 300 rows: a plain top-10 query returned \(plainCount) rows")
+            #expect(plainCount < 10)
+            let outcome = try await VectorIndexMaintainer().maintain(
+                on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+            #expect(outcome.action == .dropped)
+            let after = try await harness.client.withConnection { connection in
+                try RecallMeasurement(samples: 20).measure(on: connection)
+            }
+            #expect(after?.fewestRows == 10)
+            #expect(after?.recall == 1)
+        }
+    }
+
+    @Test func aCommittedDocumentIsAnnouncedOnTheRagsyncChannel() async throws {
+        try await PipelineHarness.with { harness in
+            let store = try await harness.store()
+            let listener = try PostgresConnection(url: harness.databaseURL)
+            try listener.execute("LISTEN ragsync")
+            var generator = ClusteredVectors(dimensions: 256, clusters: 2, seed: 1)
+            _ = try await generator.fill(store, from: 0, to: 3, chunksPerDocument: 3)
+            let notifications = try listener.waitForNotifications(timeout: .seconds(10))
+            let first = try #require(notifications.first)
+            #expect(first.channel == "ragsync")
+            let payload = try JSONSerialization.jsonObject(with: Data(first.payload.utf8)) as? [String: Any]
+            #expect(payload?["action"] as? String == "indexed")
+            #expect(payload?["source_file"] as? String == "synthetic/doc0.md")
+            #expect(payload?["chunks"] as? Int == 3)
+        }
+    }
+
+    @Test(arguments: ["origin-uuid", "origin-integer"])
+    func searchLogLandsInQueryLogsOfEitherIdType(fixture: String) async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let client = PostgresClient(url: url)
+            let sql = try String(
+                contentsOf: try #require(Bundle.module.url(forResource: fixture, withExtension: "sql", subdirectory: "Fixtures")),
+                encoding: .utf8)
+            try await client.withConnection { try $0.execute(sql) }
+            let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
+            let store = DocumentStore(client: client, schema: report.schema, model: "text-embedding-3-small")
+            let ids = try await client.query("SELECT chunk_id::text FROM document_chunks ORDER BY 1").rows.map { $0[0]! }
+            try await store.logQuery("ragsync --log test query", retrievedChunkIds: ids)
+            let logged = try await client.query(
+                "SELECT retrieved_chunk_ids::text FROM query_logs WHERE query_text = $1", ["ragsync --log test query"]
+            ).scalar
+            let text = try #require(logged)
+            for id in ids { #expect(text.contains(id)) }
+        }
+    }
+}
+
+/// Vectors around a few hundred random centres, as real embeddings of related texts cluster; deterministic.
+struct ClusteredVectors {
+    let dimensions: Int
+    private var centres: [[Float]] = []
+    private var state: UInt64
+    private var documents = 0
+
+    init(dimensions: Int, clusters: Int, seed: UInt64) {
+        self.dimensions = dimensions
+        state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        for _ in 0..<clusters { centres.append(randomUnit()) }
+    }
+
+    private mutating func nextUniform() -> Float {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(state >> 40) / Float(1 << 24) * 2 - 1
+    }
+
+    private mutating func randomUnit() -> [Float] {
+        normalized((0..<dimensions).map { _ in nextUniform() })
+    }
+
+    private func normalized(_ vector: [Float]) -> [Float] {
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return vector.map { $0 / norm }
+    }
+
+    /// A vector near a random centre.
+    mutating func query() -> [Float] {
+        let centre = centres[Int(UInt64(abs(nextUniform()) * Float(centres.count))) % centres.count]
+        let noise = randomUnit()
+        return normalized(zip(centre, noise).map { $0 + 0.6 * $1 })
+    }
+
+    /// Writes synthetic documents through the store until it holds `total` chunks.
+    /// - Returns: the new total.
+    mutating func fill(
+        _ store: DocumentStore, from start: Int, to total: Int, chunksPerDocument: Int = 100
+    ) async throws -> Int {
+        var written = start
+        while written < total {
+            let count = min(chunksPerDocument, total - written)
+            let document = documents
+            documents += 1
+            var chunks: [ChunkRow] = []
+            for index in 0..<count {
+                let id = written + index
+                chunks.append(
+                    ChunkRow(
+                        index: index, content: "Synthetic chunk \(id).", contentHash: "hash-\(id)",
+                        metadataJSON: "{}", vector: query()))
+            }
+            try await store.replace(
+                DocumentUpdate(
+                    sourceFile: "synthetic/doc\(document).md", contentHash: "doc-\(document)-\(written)",
+                    byteCount: 100, title: "Synthetic \(document)", category: "c\(document % 10)", chunks: chunks))
+            written += count
+        }
+        return written
+    }
+}
