@@ -58,6 +58,11 @@ struct PipelineHarness {
         return try await engine.reconcile()
     }
 
+    /// The context `ragsync check` and `search` open on this harness.
+    func context() async throws -> RagsyncContext {
+        try await RagsyncContext.open(configuration: try configuration(), logger: Logger(label: "test"))
+    }
+
     /// The store on the harness's database, as `ragsync sync` opens it.
     func store() async throws -> DocumentStore {
         let schema = try await SchemaMigrator(dimensions: 256).verify(on: client)
