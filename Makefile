@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: setup build db-start db-stop db-url test run clean-data embedding-server
+.PHONY: setup build db-start db-stop db-url test test-systemd run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,13 @@ db-url:
 test: setup db-start
 	$(SWIFT) build --build-tests
 	RAGSYNC_TEST_DATABASE_URL="$$(bash scripts/db.sh url)" $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory test-systemd
+
+# The unit under a real systemd booted in a container (systemd-nspawn; needs root): start, status, journal fields,
+# an edit reaching the database, reload, watchdog restart, stop, exit 78, no key file. Under a minute.
+test-systemd: setup db-start
+	$(SWIFT) build --product ragsync
+	bash scripts/systemd_test.sh $(BIN_DEBUG)
 
 # Starts the embedded database and indexes ./content. Without OPENAI_API_KEY or OPENAI_BASE_URL it uses the
 # local development embedding server (scripts/embedding_server.py: hashed words, not a language model).
@@ -45,3 +52,46 @@ run: build db-start
 # Removes the embedded database's data (asks nothing: the folder is local state).
 clean-data: db-stop
 	rm -rf .data
+
+# Installs the release binary, the systemd unit and (only when there is none yet) /etc/ragsync/ragsync.env.
+#   make install [PREFIX=/usr/local] [DESTDIR=/staging/root] [SWIFT_RELEASE_FLAGS=--static-swift-stdlib]
+# Then: edit /etc/ragsync/ragsync.env, put an OpenAI key (if any) in /etc/ragsync/openai_api_key (mode 600), and
+# run `systemctl enable --now ragsync`. systemd is told (daemon-reload) only when it runs this machine.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT_RELEASE_FLAGS ?=
+BIN_RELEASE ?= .build/release/ragsync
+UNIT_DIR := /etc/systemd/system
+CONFIG_DIR := /etc/ragsync
+
+install:
+	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
+	install -D -m 755 $(BIN_RELEASE) "$(DESTDIR)$(PREFIX)/bin/ragsync"
+	install -d -m 755 "$(DESTDIR)$(UNIT_DIR)"
+	sed 's|^ExecStart=/usr/local/bin/ragsync |ExecStart=$(PREFIX)/bin/ragsync |' systemd/ragsync.service \
+		> "$(DESTDIR)$(UNIT_DIR)/ragsync.service.tmp"
+	chmod 644 "$(DESTDIR)$(UNIT_DIR)/ragsync.service.tmp"
+	mv -f "$(DESTDIR)$(UNIT_DIR)/ragsync.service.tmp" "$(DESTDIR)$(UNIT_DIR)/ragsync.service"
+	install -d -m 700 "$(DESTDIR)$(CONFIG_DIR)"
+	@if [ -e "$(DESTDIR)$(CONFIG_DIR)/ragsync.env" ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(CONFIG_DIR)/ragsync.env"; \
+	else \
+		echo "install -m 600 systemd/ragsync.env.example $(DESTDIR)$(CONFIG_DIR)/ragsync.env"; \
+		install -m 600 systemd/ragsync.env.example "$(DESTDIR)$(CONFIG_DIR)/ragsync.env"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "systemctl daemon-reload"; systemctl daemon-reload; \
+	fi
+	@echo "install: next, edit $(CONFIG_DIR)/ragsync.env (DATABASE_URL, RAGSYNC_CONTENT_DIR, OPENAI_BASE_URL), then:" \
+		"systemctl enable --now ragsync"
+
+# Removes what install put in place except /etc/ragsync (settings and the API key stay).
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "systemctl disable --now ragsync.service"; systemctl disable --now ragsync.service 2>/dev/null || true; \
+	fi
+	rm -f "$(DESTDIR)$(PREFIX)/bin/ragsync" "$(DESTDIR)$(UNIT_DIR)/ragsync.service"
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "systemctl daemon-reload"; systemctl daemon-reload; \
+	fi
+	@echo "uninstall: $(DESTDIR)$(CONFIG_DIR) is left in place; remove it yourself if its settings are no longer needed"

