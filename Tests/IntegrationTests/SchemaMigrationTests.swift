@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == [1, 2])
+            #expect(report.appliedVersions == [1, 2, 3])
             #expect(report.schema.chunkIdType == .uuid)
             #expect(report.schema.embeddingDimensions == 1536)
             let tables = try await client.query(
@@ -24,7 +24,7 @@ struct SchemaMigrationTests {
             #expect(
                 tables == [
                     "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunks", "ragsync_documents",
-                    "ragsync_schema_migrations",
+                    "ragsync_schema_migrations", "ragsync_vector_index",
                 ])
             let indexes = Set(try await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
                 .rows.map { $0[0]! })
@@ -58,7 +58,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == [1, 2])
+            #expect(report.appliedVersions == [1, 2, 3])
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(report.schema.retrievedChunkIdsType == .array(element: "uuid"))
