@@ -69,6 +69,11 @@ public struct SyncEngine: Sendable {
         for unreadable in snapshot.unreadable {
             onDisk.insert(unreadable.relativePath)  // present, so never treated as deleted
             summary.failures.append((unreadable.relativePath, unreadable.error.description))
+            logger.error(
+                "failed to read \(unreadable.relativePath): \(unreadable.error)",
+                metadata: [
+                    "document": "\(unreadable.relativePath)", "action": "failed", "error": "\(unreadable.error)",
+                ])
             try await store.recordFailure(
                 unreadable.relativePath, contentHash: nil, error: unreadable.error.description)
         }
