@@ -28,6 +28,7 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind.
         .target(
             name: "CCurlShim",
@@ -70,6 +71,12 @@ let package = Package(
                 "CCurlShim", "ThreadExecutor",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // Embed locally: all-MiniLM-L6-v2 in-process (safetensors, WordPiece, a BERT forward pass over OpenBLAS).
+        .target(
+            name: "LocalEmbedding",
+            dependencies: ["COpenBLAS", "Embedding", "ThreadExecutor"],
             swiftSettings: strictSwift
         ),
         // Store: schema, migrations and the document/chunk/embedding tables.
@@ -115,6 +122,12 @@ let package = Package(
         .testTarget(
             name: "EmbeddingTests",
             dependencies: ["Embedding", "RagsyncTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "LocalEmbeddingTests",
+            dependencies: ["LocalEmbedding"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
         .testTarget(

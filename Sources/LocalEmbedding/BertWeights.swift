@@ -1,0 +1,134 @@
+// ragsync — BertWeights: a BERT encoder's parameters, read from safetensors into one float buffer.
+
+/// The parameters of a BERT encoder (Hugging Face `BertModel` names), float32, row-major.
+///
+/// All tensors live in one allocation owned by this object and freed exactly once in `deinit`; the pointers are
+/// read-only after `init`, so one instance is shared by every thread of a forward pass.
+final class BertWeights: @unchecked Sendable {
+    /// A LayerNorm's scale and shift, `hiddenSize` each; points into the immutable storage.
+    struct Norm: @unchecked Sendable {
+        var weight: UnsafePointer<Float>
+        var bias: UnsafePointer<Float>
+    }
+
+    /// A linear layer: `weight` is `[outFeatures, inFeatures]` (applied transposed), `bias` is `[outFeatures]`;
+    /// points into the immutable storage.
+    struct Linear: @unchecked Sendable {
+        var weight: UnsafePointer<Float>
+        var bias: UnsafePointer<Float>
+        var inFeatures: Int
+        var outFeatures: Int
+    }
+
+    /// One transformer layer.
+    struct Layer: Sendable {
+        /// Query, key and value stacked into one `[3 × hidden, hidden]` projection.
+        var queryKeyValue: Linear
+        var attentionOutput: Linear
+        var attentionNorm: Norm
+        var intermediate: Linear
+        var output: Linear
+        var outputNorm: Norm
+    }
+
+    let configuration: BertConfiguration
+    /// `[vocabularySize, hiddenSize]`.
+    let wordEmbeddings: UnsafePointer<Float>
+    /// `[maxPositions, hiddenSize]`.
+    let positionEmbeddings: UnsafePointer<Float>
+    /// Row 0 of the token type table (every token is of type 0), `[hiddenSize]`.
+    let tokenTypeEmbedding: UnsafePointer<Float>
+    let embeddingNorm: Norm
+    let layers: [Layer]
+
+    private let storage: UnsafeMutableBufferPointer<Float>
+
+    /// Copies the encoder's tensors out of a model file (the pooler is not used).
+    /// - Parameters:
+    ///   - file: a safetensors file with `embeddings.*` and `encoder.layer.N.*` tensors.
+    ///   - configuration: the sizes the tensors must have.
+    /// - Throws: `LocalModelError` naming the file and the first missing or misshapen tensor.
+    init(file: SafetensorsFile, configuration: BertConfiguration) throws(LocalModelError) {
+        let hidden = configuration.hiddenSize
+        let inner = configuration.intermediateSize
+        var tensors: [(name: String, shape: [Int])] = [
+            ("embeddings.word_embeddings.weight", [configuration.vocabularySize, hidden]),
+            ("embeddings.position_embeddings.weight", [configuration.maxPositions, hidden]),
+            ("embeddings.token_type_embeddings.weight", [2, hidden]),
+            ("embeddings.LayerNorm.weight", [hidden]), ("embeddings.LayerNorm.bias", [hidden]),
+        ]
+        for layer in 0..<configuration.layerCount {
+            let prefix = "encoder.layer.\(layer)."
+            // Query, key and value weights, then their biases, stored adjacently: together one projection.
+            for part in ["query", "key", "value"] {
+                tensors.append((prefix + "attention.self.\(part).weight", [hidden, hidden]))
+            }
+            for part in ["query", "key", "value"] {
+                tensors.append((prefix + "attention.self.\(part).bias", [hidden]))
+            }
+            tensors += [
+                (prefix + "attention.output.dense.weight", [hidden, hidden]),
+                (prefix + "attention.output.dense.bias", [hidden]),
+                (prefix + "attention.output.LayerNorm.weight", [hidden]),
+                (prefix + "attention.output.LayerNorm.bias", [hidden]),
+                (prefix + "intermediate.dense.weight", [inner, hidden]),
+                (prefix + "intermediate.dense.bias", [inner]),
+                (prefix + "output.dense.weight", [hidden, inner]), (prefix + "output.dense.bias", [hidden]),
+                (prefix + "output.LayerNorm.weight", [hidden]), (prefix + "output.LayerNorm.bias", [hidden]),
+            ]
+        }
+        let total = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: total)
+        var offsets: [String: Int] = [:]
+        var offset = 0
+        do {
+            for tensor in tensors {
+                let values = try file.floats(tensor.name, shape: tensor.shape)
+                _ = UnsafeMutableBufferPointer(rebasing: storage[offset..<offset + values.count]).initialize(
+                    from: values
+                )
+                offsets[tensor.name] = offset
+                offset += values.count
+            }
+        } catch {
+            storage.deallocate()
+            throw error
+        }
+        let base = UnsafePointer(storage.baseAddress!)
+        func at(_ name: String) -> UnsafePointer<Float> { base + offsets[name]! }
+
+        self.storage = storage
+        self.configuration = configuration
+        wordEmbeddings = at("embeddings.word_embeddings.weight")
+        positionEmbeddings = at("embeddings.position_embeddings.weight")
+        tokenTypeEmbedding = at("embeddings.token_type_embeddings.weight")
+        embeddingNorm = Norm(weight: at("embeddings.LayerNorm.weight"), bias: at("embeddings.LayerNorm.bias"))
+        layers = (0..<configuration.layerCount).map { layer in
+            let prefix = "encoder.layer.\(layer)."
+            func linear(_ name: String, _ inFeatures: Int, _ outFeatures: Int) -> Linear {
+                Linear(
+                    weight: at(prefix + name + ".weight"), bias: at(prefix + name + ".bias"),
+                    inFeatures: inFeatures, outFeatures: outFeatures
+                )
+            }
+            func norm(_ name: String) -> Norm {
+                Norm(weight: at(prefix + name + ".weight"), bias: at(prefix + name + ".bias"))
+            }
+            return Layer(
+                queryKeyValue: Linear(
+                    weight: at(prefix + "attention.self.query.weight"), bias: at(prefix + "attention.self.query.bias"),
+                    inFeatures: hidden, outFeatures: 3 * hidden
+                ),
+                attentionOutput: linear("attention.output.dense", hidden, hidden),
+                attentionNorm: norm("attention.output.LayerNorm"),
+                intermediate: linear("intermediate.dense", hidden, inner),
+                output: linear("output.dense", inner, hidden),
+                outputNorm: norm("output.LayerNorm")
+            )
+        }
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+}
