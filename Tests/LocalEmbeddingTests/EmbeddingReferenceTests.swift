@@ -3,7 +3,9 @@
 import LocalEmbedding
 import Testing
 
-@Suite("all-MiniLM-L6-v2 embeddings")
+// Serialized: each case keeps both cores busy in the model's own threads; run side by side they would also hold
+// the cooperative pool's threads and stall the other suites' tests.
+@Suite("all-MiniLM-L6-v2 embeddings", .serialized)
 struct EmbeddingReferenceTests {
     @Test(
         "each embedding matches the reference: cosine ≥ 0.9999, max |Δ| < 1e-4",
