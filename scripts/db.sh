@@ -77,7 +77,7 @@ start() {
     [ -f "$pgdata/PG_VERSION" ] || init_cluster "$bin"
     if is_running "$bin"; then return 0; fi
     # A port taken since the first start (another test run, another server) gets replaced by a free one.
-    if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',$(port)))" 2>/dev/null; then
+    if ! python3 -c "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',$(port)))" 2>/dev/null; then
         free_port > "$data_root/port"
     fi
     as_owner "$bin/pg_ctl" -D "$pgdata" -l "$data_root/postgres.log" -w -t 60 start \
