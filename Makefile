@@ -35,18 +35,10 @@ test-systemd: setup db-start
 	$(SWIFT) build --product ragsync
 	bash scripts/systemd_test.sh $(BIN_DEBUG)
 
-# Starts the embedded database and indexes ./content. Without OPENAI_API_KEY or OPENAI_BASE_URL it uses the
-# local development embedding server (scripts/embedding_server.py: hashed words, not a language model).
+# Starts the embedded database and indexes ./content. Without OPENAI_API_KEY or OPENAI_BASE_URL the embeddings are
+# made in-process by all-MiniLM-L6-v2 (no network, no key); with them, by OpenAI or that server.
 run: build db-start
 	@export DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/db.sh url)}"; \
-	if [ -z "$${OPENAI_API_KEY:-}" ] && [ -z "$${OPENAI_BASE_URL:-}" ]; then \
-		port_file=$$(mktemp); \
-		python3 scripts/embedding_server.py --port 0 > "$$port_file" & server=$$!; \
-		trap 'kill $$server 2>/dev/null' EXIT; \
-		for i in $$(seq 50); do grep -q PORT "$$port_file" && break; sleep 0.1; done; \
-		export OPENAI_BASE_URL="http://127.0.0.1:$$(awk '/PORT/{print $$2}' "$$port_file")/v1"; \
-		echo "ragsync: no OPENAI_API_KEY; using the local development embedding server at $$OPENAI_BASE_URL"; \
-	fi; \
 	$(BIN_DEBUG) migrate && $(BIN_DEBUG) sync --content-dir "$(CONTENT_DIR)" && $(BIN_DEBUG) status
 
 # Removes the embedded database's data (asks nothing: the folder is local state).

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "RagsyncKit",
             dependencies: [
-                "Indexer", "Embedding", "IndexStore", "Postgres", "Inotify", "Systemd",
+                "Indexer", "Embedding", "LocalEmbedding", "IndexStore", "Postgres", "Inotify", "Systemd",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

@@ -9,6 +9,17 @@ internal import Postgres
 /// both; a command-line flag wins over its variable. Secrets (the API key, the database password) are kept here but
 /// never printed: ``redactedDescription`` masks them.
 public struct RagsyncConfiguration: Sendable {
+    /// Where embeddings come from.
+    public enum Embedder: String, Sendable, CaseIterable {
+        /// all-MiniLM-L6-v2 in this process: no network, no key.
+        case local
+        /// OpenAI or any server speaking its embeddings API.
+        case openai
+    }
+
+    public var embedder: Embedder
+    /// Where the local model's files are (`RAGSYNC_LOCAL_MODEL_DIR`); nil to look in the project's `.venv`.
+    public var localModelDirectory: String?
     public var databaseURL: String
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
@@ -40,9 +51,12 @@ public struct RagsyncConfiguration: Sendable {
     public var maxWatchedFolders: Int?
 
     public static let defaultOpenAIBaseURL = "https://api.openai.com/v1"
+    /// The in-process model's name, as written to `chunk_embeddings.embedding_model`.
+    public static let localModelName = "all-MiniLM-L6-v2"
 
     /// Values given on the command line; `nil` means "use the environment or the default".
     public struct Overrides: Sendable {
+        public var embedder: String?
         public var databaseURL: String?
         public var openAIBaseURL: String?
         public var openAIAPIKeyFile: String?
@@ -98,18 +112,37 @@ public struct RagsyncConfiguration: Sendable {
 
         self.openAIAPIKey = try Self.apiKey(environment: environment, keyFile: overrides.openAIAPIKeyFile)
 
+        // Without a key or a server, embeddings are made in-process: `make run` works offline.
+        let embedderName =
+            value(overrides.embedder, "RAGSYNC_EMBEDDER")?.lowercased()
+            ?? (openAIAPIKey != nil || value(overrides.openAIBaseURL, "OPENAI_BASE_URL") != nil ? "openai" : "local")
+        guard let embedder = Embedder(rawValue: embedderName) else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_EMBEDDER (--embedder)", problem: "\(embedderName) is not one of local, openai")
+        }
+        self.embedder = embedder
+        self.localModelDirectory = environment["RAGSYNC_LOCAL_MODEL_DIR"]
+
         let directory = value(overrides.contentDirectory, "RAGSYNC_CONTENT_DIR") ?? "./content"
         self.contentDirectory = URL(fileURLWithPath: directory, relativeTo: workingDirectory).standardizedFileURL
 
-        self.embeddingModel = value(overrides.embeddingModel, "RAGSYNC_EMBEDDING_MODEL") ?? "text-embedding-3-small"
+        let isLocal = embedder == .local
+        let model = value(overrides.embeddingModel, "RAGSYNC_EMBEDDING_MODEL")
+        if isLocal, let model, model != Self.localModelName {
+            throw ConfigurationError(
+                setting: "RAGSYNC_EMBEDDING_MODEL (--embedding-model)",
+                problem: "\(model) is not the local model (\(Self.localModelName)); unset it, or set RAGSYNC_EMBEDDER=openai")
+        }
+        self.embeddingModel = model ?? (isLocal ? Self.localModelName : "text-embedding-3-small")
         self.embeddingDimensions = try Self.integer(
-            value(overrides.embeddingDimensions, "RAGSYNC_EMBEDDING_DIMENSIONS"), default: 1536, range: 1...16_000,
-            setting: "RAGSYNC_EMBEDDING_DIMENSIONS (--embedding-dimensions)")
+            value(overrides.embeddingDimensions, "RAGSYNC_EMBEDDING_DIMENSIONS"), default: isLocal ? 384 : 1536,
+            range: isLocal ? 384...384 : 1...16_000, setting: "RAGSYNC_EMBEDDING_DIMENSIONS (--embedding-dimensions)")
+        // The local model reads at most 254 wordpieces: its chunks are sized in wordpieces, well under that.
         self.chunkTargetTokens = try Self.integer(
-            value(overrides.chunkTargetTokens, "RAGSYNC_CHUNK_TOKENS"), default: 500, range: 100...4000,
-            setting: "RAGSYNC_CHUNK_TOKENS (--chunk-tokens)")
+            value(overrides.chunkTargetTokens, "RAGSYNC_CHUNK_TOKENS"), default: isLocal ? 128 : 500,
+            range: isLocal ? 100...200 : 100...4000, setting: "RAGSYNC_CHUNK_TOKENS (--chunk-tokens)")
         self.chunkOverlapTokens = try Self.integer(
-            value(overrides.chunkOverlapTokens, "RAGSYNC_CHUNK_OVERLAP"), default: 75, range: 0...200,
+            value(overrides.chunkOverlapTokens, "RAGSYNC_CHUNK_OVERLAP"), default: isLocal ? 32 : 75, range: 0...200,
             setting: "RAGSYNC_CHUNK_OVERLAP (--chunk-overlap)")
         guard chunkOverlapTokens < chunkTargetTokens / 2 else {
             throw ConfigurationError(
@@ -160,7 +193,7 @@ public struct RagsyncConfiguration: Sendable {
 
     /// True when the embeddings go to OpenAI itself, which needs an API key.
     public var usesOpenAIService: Bool {
-        openAIBaseURL == Self.defaultOpenAIBaseURL
+        embedder == .openai && openAIBaseURL == Self.defaultOpenAIBaseURL
     }
 
     /// Checks that the settings for calling the embedding service are complete.
@@ -177,6 +210,7 @@ public struct RagsyncConfiguration: Sendable {
     /// The settings as lines for `ragsync status` and start-up logs, with every secret masked.
     public var redactedDescription: [(String, String)] {
         [
+            ("RAGSYNC_EMBEDDER", embedder.rawValue),
             ("DATABASE_URL", ConnectionString.redacted(databaseURL)),
             ("OPENAI_BASE_URL", openAIBaseURL),
             ("OPENAI_API_KEY", openAIAPIKey == nil ? "(not set)" : "(set)"),

@@ -4,6 +4,7 @@ public import Embedding
 public import IndexStore
 public import Indexer
 public import Logging
+import LocalEmbedding
 public import Postgres
 
 /// The components a command needs, wired from the configuration.
@@ -52,10 +53,19 @@ public struct RagsyncContext: Sendable {
         self.logger = logger
     }
 
-    /// The embedding client for the configured server.
-    /// - Throws: `ConfigurationError` when OpenAI's service is configured without a key.
+    /// The configured embedder: the in-process model, or the client for the configured server.
+    /// - Throws: `ConfigurationError` when OpenAI's service is configured without a key, or the local model's files
+    ///   are missing.
     public func makeEmbedder() throws -> any EmbeddingProvider {
+        try Self.makeEmbedder(for: configuration, logger: logger)
+    }
+
+    /// The configured embedder, for commands without a database (`ragsync embed`).
+    public static func makeEmbedder(
+        for configuration: RagsyncConfiguration, logger: Logger
+    ) throws -> any EmbeddingProvider {
         try configuration.validateForEmbedding()
+        if configuration.embedder == .local { return try LocalModelLoader.load(configuration) }
         _ = OpenAIEmbeddingClient.initializeCurlGlobally()
         let settings = OpenAIEmbeddingConfiguration(
             baseURL: configuration.openAIBaseURL, apiKey: configuration.openAIAPIKey,
@@ -64,17 +74,29 @@ public struct RagsyncContext: Sendable {
         return OpenAIEmbeddingClient(configuration: settings, logger: logger)
     }
 
-    /// The chunker with the configured sizes.
+    /// The chunker with the configured sizes, in estimated OpenAI tokens.
     public func makeChunker() -> Chunker {
         Chunker(
             options: ChunkingOptions(
                 targetTokens: configuration.chunkTargetTokens, overlapTokens: configuration.chunkOverlapTokens))
     }
 
+    /// The chunker for an embedder: the local model's chunks are measured in its own wordpieces and never exceed
+    /// what it reads (254), so no chunk is cut short.
+    public func makeChunker(for embedder: any EmbeddingProvider) -> Chunker {
+        guard let local = embedder as? LocalEmbeddingProvider else { return makeChunker() }
+        return Chunker(
+            options: ChunkingOptions(
+                targetTokens: configuration.chunkTargetTokens, overlapTokens: configuration.chunkOverlapTokens,
+                maxTokens: WordPieceTokenizer.maxWordpieces),
+            counter: WordPieceTokenCounter(tokenizer: local.tokenizer))
+    }
+
     /// The engine for `ragsync sync`.
     public func makeSyncEngine() throws -> SyncEngine {
-        try SyncEngine(
-            store: store, embedder: makeEmbedder(), chunker: makeChunker(),
+        let embedder = try makeEmbedder()
+        return try SyncEngine(
+            store: store, embedder: embedder, chunker: makeChunker(for: embedder),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger)
     }
 }

@@ -11,12 +11,15 @@ struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
-        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, StatusCommand.self, SearchCommand.self]
+        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, EmbedCommand.self, StatusCommand.self, SearchCommand.self]
     )
 }
 
 /// Flags shared by every subcommand; each wins over its environment variable.
 struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("embedder"), help: "local (all-MiniLM-L6-v2 in-process) or openai (RAGSYNC_EMBEDDER; default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local).")
+    var embedder: String?
+
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (DATABASE_URL). Prefer the variable: argv is visible to other users.")
     var databaseURL: String?
 
@@ -47,6 +50,7 @@ struct GlobalOptions: ParsableArguments {
     /// The flags given, to read the configuration again on reload.
     var overrides: RagsyncConfiguration.Overrides {
         var overrides = RagsyncConfiguration.Overrides()
+        overrides.embedder = embedder
         overrides.databaseURL = databaseURL
         overrides.openAIBaseURL = openAIBaseURL
         overrides.openAIAPIKeyFile = openAIAPIKeyFile
@@ -60,10 +64,15 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The configuration, or exit status 78 with one clear message; sets up logging once.
-    func loadConfiguration() throws -> RagsyncConfiguration {
+    /// - Parameter needsDatabase: false for commands that never connect (`embed`), which then accept a missing
+    ///   DATABASE_URL.
+    func loadConfiguration(needsDatabase: Bool = true) throws -> RagsyncConfiguration {
         do {
-            let configuration = try RagsyncConfiguration(
-                environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            var environment = ProcessInfo.processInfo.environment
+            if !needsDatabase, environment["DATABASE_URL"] == nil, databaseURL == nil {
+                environment["DATABASE_URL"] = "postgresql://localhost/unused"
+            }
+            let configuration = try RagsyncConfiguration(environment: environment, overrides: overrides)
             LoggingSystem.bootstrap { label in
                 // Native journal entries under systemd (JOURNAL_STREAM matches stderr), readable lines otherwise.
                 var handler = JournalLogHandler(label: label)

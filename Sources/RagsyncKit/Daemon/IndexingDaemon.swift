@@ -76,8 +76,11 @@ public struct IndexingDaemon: Sendable {
         let context = try await connect()
         var engine = try context.makeSyncEngine()
         notifier.send(.ready, .status("Connected; starting the first reconcile"))
+        let ready =
+            "ready: watching \(configuration.contentDirectory.path), database \(context.client.redactedTarget), "
+            + "embedder \(configuration.embedder.rawValue) (\(configuration.embeddingModel))"
         logger.notice(
-            "ready: watching \(configuration.contentDirectory.path), database \(context.client.redactedTarget)",
+            "\(ready)",
             metadata: ["action": "ready", "message_id": "\(MessageID.ready)"])
         queue.requestFullReconcile()
         await refreshTotals(context.store)

@@ -1,0 +1,41 @@
+// ragsync — LocalModelLoader: finds and loads the in-process embedding model for the configuration.
+
+import Foundation
+public import Indexer
+import LocalEmbedding
+
+/// Loads all-MiniLM-L6-v2 from `RAGSYNC_LOCAL_MODEL_DIR`, or from the `.venv` of the project in the current
+/// directory or of the checkout the binary was built in (`…/.build/debug/ragsync`).
+enum LocalModelLoader {
+    /// - Throws: `ConfigurationError` naming RAGSYNC_LOCAL_MODEL_DIR, where it looked and how to install the model.
+    static func load(_ configuration: RagsyncConfiguration) throws(ConfigurationError) -> LocalEmbeddingProvider {
+        var environment: [String: String] = [:]
+        if let directory = configuration.localModelDirectory { environment[LocalModelLocator.environmentVariable] = directory }
+        var roots = [FileManager.default.currentDirectoryPath]
+        let executable = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
+        if let range = executable.range(of: "/.build/") { roots.append(String(executable[..<range.lowerBound])) }
+        var firstError: LocalModelError?
+        for root in roots {
+            do {
+                let directory = try LocalModelLocator.locate(projectRoot: root, environment: environment)
+                return try LocalEmbeddingProvider(modelDirectory: directory)
+            } catch {
+                firstError = firstError ?? error
+                if configuration.localModelDirectory != nil { break }
+            }
+        }
+        throw ConfigurationError(
+            setting: "RAGSYNC_EMBEDDER=local (RAGSYNC_LOCAL_MODEL_DIR)",
+            problem: (firstError?.description ?? "the local model was not found")
+                + "; or use an OpenAI-compatible server with OPENAI_BASE_URL / OPENAI_API_KEY")
+    }
+}
+
+/// Counts the local model's own wordpieces, so chunks are sized in what the model reads.
+public struct WordPieceTokenCounter: TokenCounting {
+    let tokenizer: WordPieceTokenizer
+
+    public func tokenCount(_ text: Substring) -> Int {
+        tokenizer.count(String(text))
+    }
+}
