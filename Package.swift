@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LocalEmbeddingTests",
-            dependencies: ["LocalEmbedding"],
+            dependencies: ["LocalEmbedding", "ThreadExecutor"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

@@ -111,19 +111,20 @@ struct VectorIndexTests {
             _ = try await generator.fill(store, from: 0, to: 300)
             // The failure ragsync exists to prevent: through an IVFFlat index built on an empty table, a plain
             // top-10 query (as the planner picks the index on a larger table) returns fewer rows than asked.
-            let plainCount = try await harness.client.withConnection { connection in
+            let plainCounts = try await harness.client.withConnection { connection in
                 try connection.transaction {
                     try connection.execute("SET LOCAL enable_seqscan = off")
                     return try connection.query(
                         """
-                        SELECT count(*) FROM (SELECT 1 FROM chunk_embeddings
-                        ORDER BY embedding <=> (SELECT embedding FROM chunk_embeddings LIMIT 1) LIMIT 10) nearest
+                        SELECT (SELECT count(*) FROM (SELECT 1 FROM chunk_embeddings
+                                ORDER BY embedding <=> q.embedding LIMIT 10) nearest)
+                        FROM (SELECT embedding FROM chunk_embeddings LIMIT 20) q
                         """
-                    ).scalarInt
+                    ).rows.map { Int($0[0]!)! }
                 }
             }
-            print("origin's empty-table index, 300 rows: a plain top-10 query returned \(plainCount) rows")
-            #expect(plainCount < 10)
+            print("origin's empty-table index, 300 rows: plain top-10 queries returned \(plainCounts) rows")
+            #expect(plainCounts.contains { $0 < 10 })
             let outcome = try await VectorIndexMaintainer().maintain(
                 on: harness.client, schema: store.schema, logger: Logger(label: "test"))
             #expect(outcome.action == .dropped)

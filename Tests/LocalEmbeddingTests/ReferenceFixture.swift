@@ -2,6 +2,7 @@
 
 import Foundation
 import LocalEmbedding
+import ThreadExecutor
 
 /// `Fixtures/minilm-reference.json`: 42 texts with the reference tokenizer's ids and the reference model's
 /// embeddings (sentence-transformers 6.2.0, torch 2.15.0, float32, one text per call).
@@ -85,5 +86,17 @@ struct Deviation {
         }
         cosine = dot / (normA.squareRoot() * normB.squareRoot())
         maxAbsoluteDifference = maxDiff
+    }
+}
+
+/// Runs the model's blocking work on a dedicated thread instead of the cooperative pool.
+actor OffPool {
+    static let shared = OffPool()
+    private let executor = DedicatedThreadExecutor(name: "model-tests")
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    func run<T: Sendable>(_ body: () throws -> T) throws -> T {
+        try body()
     }
 }
