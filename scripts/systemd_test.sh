@@ -186,8 +186,10 @@ EOF
 # /usr/local/bin/ragsync, the unit's path), libraries it loads from outside /usr (the Swift runtime of a debug
 # build), the settings and the content directory (writable from the host, read-only for the daemon). The unit is
 # installed after boot, as an administrator would: present at first boot, the preset would enable and start it.
+# Debian reaches some libraries (libopenblas.so.0) through /etc/alternatives, which a volatile root lacks.
 binds=(--bind-ro="$work/bin:/usr/local/bin"
        --bind-ro="$work/etc-ragsync:/etc/ragsync"
+       --bind-ro=/etc/alternatives
        --bind="$work/content:/srv/ragsync/content")
 while read -r dir; do
     binds+=(--bind-ro="$dir")
