@@ -75,8 +75,9 @@ struct InotifyReaderTests {
                 closed += batch.filter { $0.mask.contains(.closedAfterWriting) }.count
             }
             #expect(closed == 1000)
-            // Every event was queued before the first read, so one drain returns them all.
-            #expect(batches == 1)
+            // Every event was queued before the first read, so a drain returns them all: one batch on a quiet machine
+            // (two were seen under heavy load), never one per event.
+            #expect(batches <= 3)
         }
     }
 
