@@ -5,7 +5,10 @@
 Vectors are feature-hashed lowercased word tokens ([a-z0-9]+) and word bigrams, each signed by a bit of its
 SHA-256, L2-normalised: texts sharing words get a high cosine similarity, which is enough for search demos.
 
-    python3 scripts/embedding_server.py --port 0 [--latency-ms N] [--no-base64] [--api-key K]
+    python3 scripts/embedding_server.py --port 0 [--latency-ms N] [--no-base64] [--api-key K] [--instant]
+
+--instant (for benchmarks) answers from a pool of 4096 precomputed random unit vectors, picked by the CRC-32 of
+the text: still deterministic, but O(1) per input, so the server costs next to nothing beside the client.
 
 prints "PORT <n>" as its first line on stdout and serves 127.0.0.1:<n> until killed.
 
@@ -24,12 +27,14 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import signal
 import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = re.compile(r"[a-z0-9]+")
@@ -86,6 +91,34 @@ def embed(text, dimensions):
         vector[0] = 1.0
         return vector, len(tokens)
     return [x / norm for x in vector], len(tokens)
+
+
+class VectorPool:
+    """Precomputed unit vectors for --instant: the text's CRC-32 picks one; base64 forms are cached too."""
+
+    SIZE = 4096
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_dimensions = {}
+
+    def vectors(self, dimensions):
+        with self.lock:
+            pool = self.by_dimensions.get(dimensions)
+            if pool is None:
+                rng = random.Random(dimensions)
+                pool = []
+                for _ in range(self.SIZE):
+                    vector = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
+                    norm = math.sqrt(sum(x * x for x in vector))
+                    vector = [x / norm for x in vector]
+                    pool.append((vector, base64.b64encode(struct.pack("<%df" % dimensions, *vector)).decode("ascii")))
+                self.by_dimensions[dimensions] = pool
+            return pool
+
+    def embed(self, text, dimensions, encoding):
+        vector, encoded = self.vectors(dimensions)[zlib.crc32(text.encode("utf-8")) % self.SIZE]
+        return (encoded if encoding == "base64" else vector), len(text) // 4
 
 
 def openai_error(message, kind="invalid_request_error", code=None):
@@ -219,6 +252,11 @@ class Handler(BaseHTTPRequestHandler):
         data = []
         tokens = 0
         for index, text in enumerate(inputs):
+            if options.instant:
+                embedding, count = self.server.pool.embed(text, dimensions, encoding)
+                tokens += count
+                data.append({"object": "embedding", "index": index, "embedding": embedding})
+                continue
             vector, count = embed(text, dimensions)
             tokens += count
             if encoding == "base64":
@@ -259,6 +297,8 @@ def main():
     parser.add_argument("--no-base64", action="store_true", help="answer 400 to encoding_format base64")
     parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY'")
     parser.add_argument("--dimensions", type=int, default=1536, help="size when a request gives no dimensions")
+    parser.add_argument("--instant", action="store_true",
+                        help="answer from a pool of precomputed vectors (benchmarks: no per-text work)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin closes (the parent test process ended, even by a crash)")
@@ -273,6 +313,9 @@ def main():
     server.daemon_threads = True
     server.options = options
     server.state = State()
+    server.pool = VectorPool()
+    if options.instant:
+        server.pool.vectors(options.dimensions)  # built before PORT is printed, so no request waits for it
     print("PORT %d" % server.server_address[1], flush=True)
     if options.exit_on_stdin_eof:
         def watch_stdin():

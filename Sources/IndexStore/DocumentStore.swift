@@ -1,4 +1,4 @@
-// ragsync — DocumentStore: reads and replaces documents' rows, one document per transaction.
+// ragsync — DocumentStore: reads and replaces documents' rows, each document whole in one transaction.
 
 public import Postgres
 
@@ -72,11 +72,31 @@ public struct DocumentStore: Sendable {
     ///   transaction is rolled back; embed the chunk and try again), or `PostgresError`.
     @discardableResult
     public func replace(_ update: DocumentUpdate) async throws -> DocumentWriteResult {
+        try await replace([update])[0]
+    }
+
+    /// Replaces several documents' rows in one transaction, as ``replace(_:)-swift.method`` does for one.
+    ///
+    /// A cold index writes its documents in batches this way: a few statements and one commit per batch instead
+    /// of per document. A crash still leaves each document old or new, never a mix (the whole batch is one or the
+    /// other), and every document gets its own `NOTIFY`.
+    /// - Precondition: the paths are distinct.
+    /// - Returns: one result per update, in order.
+    @discardableResult
+    public func replace(_ updates: [DocumentUpdate]) async throws -> [DocumentWriteResult] {
+        precondition(Set(updates.map(\.sourceFile)).count == updates.count, "a batch names a document twice")
+        guard !updates.isEmpty else { return [] }
         let writer = DocumentWriter(schema: schema, model: model)
         return try await client.transaction { connection in
-            let result = try writer.replace(update, on: connection)
-            try Self.notify(action: "indexed", sourceFile: update.sourceFile, chunks: update.chunks.count, on: connection)
-            return result
+            let results = try writer.replace(updates, on: connection)
+            try connection.query(
+                """
+                SELECT pg_notify($1, json_build_object('action', 'indexed', 'source_file', t.path, 'chunks', t.chunks)::text)
+                FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(path, chunks, position)
+                ORDER BY t.position
+                """,
+                [Self.notificationChannel, PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map(\.chunks.count))])
+            return results
         }
     }
 

@@ -13,60 +13,50 @@ struct DocumentWriter {
 
     private var idType: String { schema.chunkIdType.sqlName }
 
-    func replace(_ update: DocumentUpdate, on connection: PostgresConnection) throws -> DocumentWriteResult {
-        try lock(update.sourceFile, on: connection)
+    /// Replaces the rows of each document in `updates` (distinct paths) with one statement per table for all of
+    /// them: a cold index of thousands of files costs a few round trips per batch, not per document.
+    func replace(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws -> [DocumentWriteResult] {
+        let paths = updates.map(\.sourceFile)
+        try lock(paths, on: connection)
         let existing = try connection.query(
             """
-            SELECT d.chunk_id::text, r.content_hash,
+            SELECT d.source_file, d.chunk_id::text, r.content_hash,
                    EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = d.chunk_id AND e.embedding_model = $2)
             FROM document_chunks d LEFT JOIN ragsync_chunks r ON r.chunk_id = d.chunk_id
-            WHERE d.source_file = $1
-            """, [update.sourceFile, model])
+            WHERE d.source_file = ANY($1::text[])
+            """, [PostgresArray(paths), model])
+        var existingByPath: [String: [(id: String, hash: String?, embedded: Bool)]] = [:]
+        for row in existing.rows { existingByPath[row[0]!, default: []].append((row[1]!, row[2], row[3] == "t")) }
 
-        // Old chunks by hash; a hash may appear more than once (a repeated paragraph).
-        var reusable: [String: [(id: String, embedded: Bool)]] = [:]
-        var unmatched = Set<String>()
-        for row in existing.rows {
-            let id = row[0]!
-            unmatched.insert(id)
-            if let hash = row[1] { reusable[hash, default: []].append((id, row[2] == "t")) }
+        var plan = WritePlan()
+        var results: [DocumentWriteResult] = []
+        for (position, update) in updates.enumerated() {
+            results.append(plan.add(update, at: position, existing: existingByPath[update.sourceFile] ?? []))
         }
 
-        var kept: [(id: String, chunk: ChunkRow)] = []
-        var fresh: [ChunkRow] = []
-        var needsEmbedding: [(id: String, chunk: ChunkRow)] = []
-        for chunk in update.chunks {
-            if var candidates = reusable[chunk.contentHash], !candidates.isEmpty {
-                let match = candidates.removeFirst()
-                reusable[chunk.contentHash] = candidates
-                unmatched.remove(match.id)
-                kept.append((match.id, chunk))
-                if !match.embedded { needsEmbedding.append((match.id, chunk)) }
-            } else {
-                fresh.append(chunk)
-            }
-        }
-
-        let insertedIds = try insertChunks(fresh, of: update, on: connection)
-        needsEmbedding += zip(insertedIds, fresh).map { ($0, $1) }
-        try writeEmbeddings(needsEmbedding, on: connection)
-        try updateKept(kept, of: update, on: connection)
-        try deleteChunks(Array(unmatched), on: connection)
+        let insertedIds = try insertChunks(plan.fresh, of: updates, on: connection)
+        try writeEmbeddings(plan.needsEmbedding + zip(insertedIds, plan.fresh).map { ($0, $1.chunk) }, on: connection)
+        try updateKept(plan.kept, of: updates, on: connection)
+        try deleteChunks(plan.unmatched, on: connection)
         try connection.query(
             """
             INSERT INTO ragsync_documents (source_file, content_hash, byte_count, chunk_count, indexed_at, updated_at)
-            VALUES ($1, $2, $3, $4, now(), now())
+            SELECT t.path, t.hash, t.bytes, t.chunks, now(), now()
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS t(path, hash, bytes, chunks)
             ON CONFLICT (source_file) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
                 chunk_count = EXCLUDED.chunk_count, failed_hash = NULL, last_error = NULL, failed_at = NULL,
                 indexed_at = now(), updated_at = now()
-            """, [update.sourceFile, update.contentHash, update.byteCount, update.chunks.count])
-        return DocumentWriteResult(kept: kept.count, inserted: fresh.count, deleted: unmatched.count)
+            """,
+            [
+                PostgresArray(paths), PostgresArray(updates.map(\.contentHash)),
+                PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
+            ])
+        return results
     }
 
     func rename(from oldPath: String, to newPath: String, on connection: PostgresConnection) throws {
-        // Locks in a fixed order, so two renames in opposite directions cannot deadlock.
-        for path in [oldPath, newPath].sorted() { try lock(path, on: connection) }
+        try lock([oldPath, newPath], on: connection)
         _ = try delete(newPath, on: connection)
         try connection.query("UPDATE document_chunks SET source_file = $2 WHERE source_file = $1", [oldPath, newPath])
         try connection.query("UPDATE ragsync_chunks SET source_file = $2 WHERE source_file = $1", [oldPath, newPath])
@@ -76,7 +66,7 @@ struct DocumentWriter {
     }
 
     func delete(_ sourceFile: String, on connection: PostgresConnection) throws -> Int {
-        try lock(sourceFile, on: connection)
+        try lock([sourceFile], on: connection)
         let ids = try connection.query(
             "SELECT chunk_id::text FROM document_chunks WHERE source_file = $1", [sourceFile]
         ).rows.map { $0[0]! }
@@ -85,53 +75,59 @@ struct DocumentWriter {
         return ids.count
     }
 
-    /// Serializes writers of one path across processes and hosts until the transaction ends.
-    private func lock(_ sourceFile: String, on connection: PostgresConnection) throws {
-        try connection.query("SELECT pg_advisory_xact_lock(hashtextextended('ragsync.document:' || $1, 0))", [sourceFile])
+    /// Serializes writers of these paths across processes and hosts until the transaction ends.
+    ///
+    /// The locks are taken in sorted order, so two writers with overlapping sets of paths cannot deadlock.
+    private func lock(_ sourceFiles: [String], on connection: PostgresConnection) throws {
+        try connection.query(
+            """
+            SELECT pg_advisory_xact_lock(hashtextextended('ragsync.document:' || path, 0))
+            FROM (SELECT DISTINCT unnest($1::text[]) AS path ORDER BY 1) AS paths
+            """, [PostgresArray(sourceFiles)])
     }
 
     /// Inserts chunks and their bookkeeping rows; returns their ids in the order of `chunks`.
     private func insertChunks(
-        _ chunks: [ChunkRow], of update: DocumentUpdate, on connection: PostgresConnection
+        _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate], on connection: PostgresConnection
     ) throws -> [String] {
         guard !chunks.isEmpty else { return [] }
         let ids: [String]
-        let columns: (contents: PostgresArray, indexes: PostgresArray, metadata: PostgresArray) = (
-            PostgresArray(chunks.map(\.content)), PostgresArray(chunks.map(\.index)),
-            PostgresArray(chunks.map(\.metadataJSON))
-        )
+        let documents = chunks.map { updates[$0.document] }
+        let columns: [any PostgresEncodable] = [
+            PostgresArray(documents.map(\.sourceFile)), PostgresArray(documents.map(\.category)),
+            PostgresArray(documents.map(\.title)), PostgresArray(chunks.map(\.chunk.content)),
+            PostgresArray(chunks.map(\.chunk.index)), PostgresArray(chunks.map(\.chunk.metadataJSON)),
+        ]
         if schema.chunkIdType == .uuid {
             // Generated here, because an origin table may have no default for its UUID column.
             ids = chunks.map { _ in UUID().uuidString.lowercased() }
             try connection.query(
                 """
                 INSERT INTO document_chunks
-                    (chunk_id, content, source_file, category, document_title, chunk_index, metadata_json)
-                SELECT t.id, t.content, $2, $3, $4, t.idx, t.meta::jsonb
-                FROM unnest($1::uuid[], $5::text[], $6::int[], $7::text[]) AS t(id, content, idx, meta)
-                """,
-                [
-                    PostgresArray(ids), update.sourceFile, update.category, update.title, columns.contents,
-                    columns.indexes, columns.metadata,
-                ])
+                    (chunk_id, source_file, category, document_title, content, chunk_index, metadata_json)
+                SELECT t.id, t.path, t.category, t.title, t.content, t.idx, t.meta::jsonb
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::uuid[])
+                    AS t(path, category, title, content, idx, meta, id)
+                """, columns + [PostgresArray(ids)])
         } else {
             let rows = try connection.query(
                 """
-                INSERT INTO document_chunks (content, source_file, category, document_title, chunk_index, metadata_json)
-                SELECT t.content, $1, $2, $3, t.idx, t.meta::jsonb
-                FROM unnest($4::text[], $5::int[], $6::text[]) AS t(content, idx, meta)
-                RETURNING chunk_id::text, chunk_index
-                """,
-                [update.sourceFile, update.category, update.title, columns.contents, columns.indexes, columns.metadata])
-            var idByIndex: [Int: String] = [:]
-            for row in rows.rows { idByIndex[Int(row[1]!)!] = row[0]! }
-            ids = chunks.map { idByIndex[$0.index]! }
+                INSERT INTO document_chunks (source_file, category, document_title, content, chunk_index, metadata_json)
+                SELECT t.path, t.category, t.title, t.content, t.idx, t.meta::jsonb
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+                    AS t(path, category, title, content, idx, meta)
+                RETURNING chunk_id::text, source_file, chunk_index
+                """, columns)
+            var idByChunk: [ChunkKey: String] = [:]
+            for row in rows.rows { idByChunk[ChunkKey(sourceFile: row[1]!, index: Int(row[2]!)!)] = row[0]! }
+            ids = zip(documents, chunks).map { idByChunk[ChunkKey(sourceFile: $0.sourceFile, index: $1.chunk.index)]! }
         }
         try connection.query(
             """
             INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash)
-            SELECT t.id::\(idType), $2, t.hash FROM unnest($1::text[], $3::text[]) AS t(id, hash)
-            """, [PostgresArray(ids), update.sourceFile, PostgresArray(chunks.map(\.contentHash))])
+            SELECT t.id::\(idType), t.path, t.hash FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, path, hash)
+            """,
+            [PostgresArray(ids), PostgresArray(documents.map(\.sourceFile)), PostgresArray(chunks.map(\.chunk.contentHash))])
         return ids
     }
 
@@ -143,12 +139,9 @@ struct DocumentWriter {
             try connection.query(
                 """
                 INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
-                SELECT t.id::\(idType), t.v::vector, $3 FROM unnest($1::text[], $2::text[]) AS t(id, v)
+                SELECT t.id::\(idType), t.v, $3 FROM unnest($1::text[], $2::vector[]) AS t(id, v)
                 """,
-                [
-                    PostgresArray(given.map(\.id)),
-                    PostgresArray(given.map { PostgresVector($0.chunk.vector!).postgresText }), model,
-                ])
+                [PostgresArray(given.map(\.id)), vectorArray(given.map { $0.chunk.vector! }), model])
         }
         let copied = chunks.filter { $0.chunk.vector == nil }
         guard !copied.isEmpty else { return }
@@ -170,23 +163,32 @@ struct DocumentWriter {
         }
     }
 
+    /// Vectors in binary when the `vector` type's OID is known, else as text.
+    private func vectorArray(_ vectors: [[Float]]) -> any PostgresEncodable {
+        guard let oid = schema.vectorTypeOID else { return PostgresArray(vectors.map { PostgresVector($0).postgresText }) }
+        return PostgresVectorArray(vectors, vectorTypeOID: oid)
+    }
+
     /// Updates position and metadata of kept chunks, only where something changed.
     private func updateKept(
-        _ kept: [(id: String, chunk: ChunkRow)], of update: DocumentUpdate, on connection: PostgresConnection
+        _ kept: [(id: String, document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
+        on connection: PostgresConnection
     ) throws {
         guard !kept.isEmpty else { return }
+        let documents = kept.map { updates[$0.document] }
         try connection.query(
             """
             UPDATE document_chunks AS d
-            SET chunk_index = t.idx, category = $4, document_title = $5, metadata_json = t.meta::jsonb
-            FROM unnest($1::text[], $2::int[], $3::text[]) AS t(id, idx, meta)
+            SET chunk_index = t.idx, category = t.category, document_title = t.title, metadata_json = t.meta::jsonb
+            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) AS t(id, idx, meta, category, title)
             WHERE d.chunk_id = t.id::\(idType)
               AND (d.chunk_index, d.category, d.document_title, d.metadata_json)
-                  IS DISTINCT FROM (t.idx, $4::text, $5::text, t.meta::jsonb)
+                  IS DISTINCT FROM (t.idx, t.category, t.title, t.meta::jsonb)
             """,
             [
                 PostgresArray(kept.map(\.id)), PostgresArray(kept.map(\.chunk.index)),
-                PostgresArray(kept.map(\.chunk.metadataJSON)), update.category, update.title,
+                PostgresArray(kept.map(\.chunk.metadataJSON)), PostgresArray(documents.map(\.category)),
+                PostgresArray(documents.map(\.title)),
             ])
     }
 
@@ -197,5 +199,49 @@ struct DocumentWriter {
         try connection.query("DELETE FROM chunk_embeddings WHERE chunk_id = ANY($1::\(idType)[])", [array])
         try connection.query("DELETE FROM ragsync_chunks WHERE chunk_id = ANY($1::\(idType)[])", [array])
         try connection.query("DELETE FROM document_chunks WHERE chunk_id = ANY($1::\(idType)[])", [array])
+    }
+}
+
+/// A chunk's place: its document and position, which identify it before it has an id.
+private struct ChunkKey: Hashable {
+    let sourceFile: String
+    let index: Int
+}
+
+/// Which chunks of a batch of documents are kept (same hash as a stored chunk of the same document), new, or gone.
+private struct WritePlan {
+    var kept: [(id: String, document: Int, chunk: ChunkRow)] = []
+    var fresh: [(document: Int, chunk: ChunkRow)] = []
+    /// Kept chunks that have no embedding for the model yet.
+    var needsEmbedding: [(id: String, chunk: ChunkRow)] = []
+    var unmatched: [String] = []
+
+    /// Matches one document's chunks with its stored ones by hash; a hash may appear more than once (a repeated
+    /// paragraph), so candidates are consumed in order.
+    mutating func add(
+        _ update: DocumentUpdate, at document: Int, existing: [(id: String, hash: String?, embedded: Bool)]
+    ) -> DocumentWriteResult {
+        var reusable: [String: [(id: String, embedded: Bool)]] = [:]
+        var unmatchedIds = Set(existing.map(\.id))
+        for row in existing {
+            if let hash = row.hash { reusable[hash, default: []].append((row.id, row.embedded)) }
+        }
+        var keptCount = 0
+        var freshCount = 0
+        for chunk in update.chunks {
+            if var candidates = reusable[chunk.contentHash], !candidates.isEmpty {
+                let match = candidates.removeFirst()
+                reusable[chunk.contentHash] = candidates
+                unmatchedIds.remove(match.id)
+                kept.append((match.id, document, chunk))
+                if !match.embedded { needsEmbedding.append((match.id, chunk)) }
+                keptCount += 1
+            } else {
+                fresh.append((document, chunk))
+                freshCount += 1
+            }
+        }
+        unmatched += unmatchedIds
+        return DocumentWriteResult(kept: keptCount, inserted: freshCount, deleted: unmatchedIds.count)
     }
 }

@@ -12,6 +12,9 @@ public struct SchemaInfo: Sendable, Equatable {
     public var retrievedChunkIdsType: ChunkIdListType?
     /// The dimension of `chunk_embeddings.embedding`, or nil for an unsized `vector` column.
     public var embeddingDimensions: Int?
+    /// The OID `::vector` resolves to here (pgvector is an extension, so it differs between databases); vectors are
+    /// sent in binary with it, or as text when it is unknown.
+    public var vectorTypeOID: UInt32?
 
     /// Reads the catalog.
     /// - Throws: `StoreError.notMigrated` when the tables do not exist, `.unsupportedSchema` for odd id types.
@@ -57,8 +60,9 @@ public struct SchemaInfo: Sendable, Equatable {
             WHERE a.attrelid = to_regclass('chunk_embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped
             """)
         let dimensions = typmod.scalar.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        let vectorType = try connection.query("SELECT to_regtype('vector')::oid").scalar.flatMap { UInt32($0) }
         return SchemaInfo(
             chunkIdType: chunkId, embeddingIdType: embeddingId, queryIdType: queryId,
-            retrievedChunkIdsType: retrieved, embeddingDimensions: dimensions)
+            retrievedChunkIdsType: retrieved, embeddingDimensions: dimensions, vectorTypeOID: vectorType)
     }
 }

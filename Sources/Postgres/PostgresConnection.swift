@@ -61,7 +61,9 @@ public final class PostgresConnection {
 
     /// Runs one statement with its parameters bound separately from the SQL text.
     ///
-    /// The corresponding C function is `PQexecParams`; parameters and results use the text format.
+    /// The corresponding C function is `PQexecParams`. Parameters go in the text format unless their type has a
+    /// binary one (``PostgresVectorArray``); their types come from the SQL (`$1::text[]`). Results use the text
+    /// format.
     /// - Parameters:
     ///   - sql: the statement, with `$1`, `$2`… placeholders.
     ///   - parameters: one value per placeholder; `nil` binds NULL.
@@ -69,9 +71,9 @@ public final class PostgresConnection {
     /// - Throws: `PostgresError` carrying the server's SQLSTATE and message.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws(PostgresError) -> PostgresRows {
-        let texts = parameters.map(\.postgresText)
-        let result: OpaquePointer? = withOptionalCStringArray(texts) { valuePointers in
-            PQexecParams(handle, sql, Int32(texts.count), nil, valuePointers, nil, nil, 0)
+        let values = parameters.map(\.postgresValue)
+        let result: OpaquePointer? = withParameterArrays(values) { pointers, lengths, formats in
+            PQexecParams(handle, sql, Int32(values.count), nil, pointers, lengths, formats, 0)
         }
         return try consume(result)
     }
@@ -164,15 +166,46 @@ extension String {
     }
 }
 
-/// Calls `body` with a C array of C strings that lives for the call.
+/// Calls `body` with a NULL-terminated C array of C strings that lives for the call.
 private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    withOptionalCStringArray(strings.map { Optional($0) }, body)
-}
-
-/// Like `withCStringArray`, with `nil` entries passed as NULL pointers (SQL NULL parameters) and a NULL terminator.
-private func withOptionalCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0)! }
     defer { owned.forEach { free($0) } }
     owned.append(nil)
     return body(owned.map { UnsafePointer($0) })
+}
+
+/// Calls `body` with the value pointers, lengths and formats `PQexecParams` takes, alive for the call.
+///
+/// Text values are NUL-terminated copies (libpq ignores their length); NULL is a null pointer; binary values are
+/// their bytes with their length.
+private func withParameterArrays<R>(
+    _ values: [PostgresValue],
+    _ body: ([UnsafePointer<CChar>?], [Int32], [Int32]) -> R
+) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = []
+    var lengths: [Int32] = []
+    var formats: [Int32] = []
+    owned.reserveCapacity(values.count)
+    defer { owned.forEach { free($0) } }
+    for value in values {
+        switch value {
+        case .null:
+            owned.append(nil)
+            lengths.append(0)
+            formats.append(0)
+        case .text(let text):
+            owned.append(strdup(text)!)
+            lengths.append(0)
+            formats.append(0)
+        case .binary(let bytes):
+            let copy = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
+            bytes.withUnsafeBytes { source in
+                if let base = source.baseAddress { UnsafeMutableRawPointer(copy).copyMemory(from: base, byteCount: source.count) }
+            }
+            owned.append(copy)
+            lengths.append(Int32(bytes.count))
+            formats.append(1)
+        }
+    }
+    return body(owned.map { UnsafePointer($0) }, lengths, formats)
 }

@@ -1,4 +1,4 @@
-// ragsync — PostgresEncodable: values bound as query parameters in PostgreSQL's text format.
+// ragsync — PostgresEncodable: values bound as query parameters, in PostgreSQL's text or binary format.
 
 public import Foundation
 
@@ -9,6 +9,20 @@ public import Foundation
 public protocol PostgresEncodable: Sendable {
     /// The value in PostgreSQL's text input format; `nil` binds SQL NULL.
     var postgresText: String? { get }
+
+    /// The value as it is sent; the text format unless the type has a cheaper binary form.
+    var postgresValue: PostgresValue { get }
+}
+
+extension PostgresEncodable {
+    public var postgresValue: PostgresValue { postgresText.map(PostgresValue.text) ?? .null }
+}
+
+/// One parameter on the wire: NULL, the type's text input format, or its binary (`*_recv`) format.
+public enum PostgresValue: Sendable, Equatable {
+    case null
+    case text(String)
+    case binary([UInt8])
 }
 
 extension String: PostgresEncodable {
@@ -90,21 +104,23 @@ public struct PostgresArray: PostgresEncodable {
     }
 
     public var postgresText: String? {
-        var text = "{"
+        // Built as UTF-8 bytes: appending scalar by scalar to a String was a tenth of a cold index's CPU time.
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (position, element) in elements.enumerated() {
-            if position > 0 { text += "," }
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
             guard let element else {
-                text += "NULL"
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            text += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.unicodeScalars.append(character)
+            bytes.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            text += "\""
+            bytes.append(UInt8(ascii: "\""))
         }
-        text += "}"
-        return text
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

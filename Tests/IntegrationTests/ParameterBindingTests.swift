@@ -45,6 +45,20 @@ struct ParameterBindingTests {
         }
     }
 
+    @Test func vectorsBoundInBinaryReadBackBitForBit() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let client = PostgresClient(url: url)
+            try await client.query("CREATE EXTENSION IF NOT EXISTS vector")
+            let oid = try #require(try await client.query("SELECT to_regtype('vector')::oid").scalar.flatMap { UInt32($0) })
+            let vectors: [[Float]] = [[0.25, -1.5, 3.0e-7, 42], [.leastNonzeroMagnitude, -0.0, 1e30, 0.1], [1, 2, 3, 4]]
+            let rows = try await client.query(
+                "SELECT v::text FROM unnest($1::vector[]) WITH ORDINALITY AS t(v, n) ORDER BY n",
+                [PostgresVectorArray(vectors, vectorTypeOID: oid)])
+            let back = rows.rows.map { PostgresVector(postgresText: $0[0]!)?.components }
+            #expect(back == vectors.map { Optional($0) })
+        }
+    }
+
     @Test func aCosineQueryWithAVectorFromSwiftReturnsTheNearestRowsInOrder() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)

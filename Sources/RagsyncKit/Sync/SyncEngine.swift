@@ -166,25 +166,33 @@ public struct SyncEngine: Sendable {
         try await store.recordFailure(document.file.relativePath, contentHash: nil, error: error.description)
     }
 
-    /// Embeds the batch's new chunks in as few requests as the provider allows, then writes each document.
+    /// Embeds the batch's new chunks in as few requests as the provider allows, then writes the documents in one
+    /// transaction.
     private func write(_ documents: [PreparedDocument], into summary: inout SyncSummary) async throws {
+        guard !documents.isEmpty else { return }
         let allHashes = Array(Set(documents.flatMap { $0.chunks.map(\.contentHash.hex) }))
         let embedded = try await store.embeddedHashes(among: allHashes)
         var vectors = try await embedMissing(documents, alreadyEmbedded: embedded, into: &summary)
-        for document in documents {
-            try Task.checkCancellation()
-            do {
-                try await writeDocument(document, vectors: vectors, into: &summary)
-            } catch let error as DocumentStoreError {
-                // A copied embedding vanished (another writer deleted it): embed those chunks and write again.
-                guard case .embeddingVanished(let hashes) = error else { throw error }
-                let response = try await embedder.embed(hashes.map { hash in
-                    document.chunks.first { $0.contentHash.hex == hash }!.text
-                })
-                for (hash, vector) in zip(hashes, response.vectors) { vectors[hash] = vector }
-                try await writeDocument(document, vectors: vectors, into: &summary)
-            }
+        try Task.checkCancellation()
+        let started = ContinuousClock.now
+        let results: [DocumentWriteResult]
+        do {
+            results = try await store.replace(documents.map { $0.update(vectors: vectors) })
+        } catch DocumentStoreError.embeddingVanished(let hashes) {
+            // A copied embedding vanished (another writer deleted it): embed those chunks and write again.
+            let texts = Dictionary(
+                documents.flatMap { $0.chunks.map { ($0.contentHash.hex, $0.text) } }, uniquingKeysWith: { first, _ in first })
+            let response = try await embedder.embed(hashes.map { texts[$0]! })
+            for (hash, vector) in zip(hashes, response.vectors) { vectors[hash] = vector }
+            results = try await store.replace(documents.map { $0.update(vectors: vectors) })
         }
+        let milliseconds = Int((ContinuousClock.now - started).seconds * 1000)
+        for (document, result) in zip(documents, results) {
+            log(document, result, embedded: Set(document.chunks.map(\.contentHash.hex)).filter { vectors[$0] != nil }.count,
+                milliseconds: milliseconds, batch: documents.count)
+        }
+        summary.indexed += documents.count
+        summary.lastChanged = documents.last!.file.relativePath
     }
 
     private func embedMissing(
@@ -209,22 +217,17 @@ public struct SyncEngine: Sendable {
         return Dictionary(zip(hashes, response.vectors), uniquingKeysWith: { first, _ in first })
     }
 
-    private func writeDocument(
-        _ document: PreparedDocument, vectors: [String: [Float]], into summary: inout SyncSummary
-    ) async throws {
-        let started = ContinuousClock.now
-        let result = try await store.replace(document.update(vectors: vectors))
-        summary.indexed += 1
-        summary.lastChanged = document.file.relativePath
-        let embedded = Set(document.chunks.map(\.contentHash.hex)).filter { vectors[$0] != nil }.count
+    /// One journal entry per document written; `duration_ms` is the transaction's, shared by the batch.
+    private func log(
+        _ document: PreparedDocument, _ result: DocumentWriteResult, embedded: Int, milliseconds: Int, batch: Int
+    ) {
         logger.info(
             "indexed \(document.file.relativePath): \(document.chunks.count) chunks, \(embedded) embedded",
             metadata: [
                 "document": "\(document.file.relativePath)", "action": "indexed", "chunks": "\(document.chunks.count)",
                 "chunks_embedded": "\(embedded)", "chunks_reused": "\(document.chunks.count - embedded)",
                 "chunks_inserted": "\(result.inserted)", "chunks_kept": "\(result.kept)",
-                "chunks_deleted": "\(result.deleted)",
-                "duration_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
+                "chunks_deleted": "\(result.deleted)", "duration_ms": "\(milliseconds)", "batch_documents": "\(batch)",
             ])
         for warning in document.warnings {
             logger.warning("\(warning)", metadata: ["document": "\(document.file.relativePath)"])
