@@ -107,7 +107,11 @@ public struct IndexingDaemon: Sendable {
                 }
                 guard let outage = summary.outage, !summary.deferred.isEmpty else {
                     backoff.reset()
-                    board.update { $0.phase = .idle }
+                    let text = board.textToSend(at: .now) { [queue] in
+                        $0.phase = .idle
+                        $0.queued = queue.pendingCount
+                    }
+                    if let text { notifier.send(.status(text)) }
                     heartbeats.beat("indexer", waiting: true)
                     continue
                 }
@@ -213,22 +217,17 @@ public struct IndexingDaemon: Sendable {
     private func reportStatus(watcher: ContentWatcher) async {
         let watchdog = notifier.watchdogInterval
         let tick = min(.seconds(1), (watchdog ?? .seconds(4)) / 4)
-        var lastText = ""
         var lastPing = ContinuousClock.now - .seconds(3600)
         var reportedStall = false
         var nextReconcile = ContinuousClock.now + configuration.reconcileInterval
         while !Task.isCancelled {
             let now = ContinuousClock.now
             let watcherReport = await watcher.report()
-            let text = board.update { [queue] status in
+            let text = board.textToSend(at: now) { [queue] status in
                 status.watcher = watcherReport
                 status.queued = queue.pendingCount
-                return status.text(at: now)
             }
-            if text != lastText {
-                notifier.send(.status(text))
-                lastText = text
-            }
+            if let text { notifier.send(.status(text)) }
             if let watchdog, now - lastPing >= watchdog / 2 {
                 if let stall = heartbeats.stalledTask(at: now) {
                     if !reportedStall {

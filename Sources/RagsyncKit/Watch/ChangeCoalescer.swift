@@ -4,8 +4,8 @@
 ///
 /// A finished write (`IN_CLOSE_WRITE`) or a file moved into place (an editor's atomic save) is ready at once, so
 /// a lone save costs no added latency. A file still being written (`IN_MODIFY`, `IN_CREATE`) waits until it has
-/// been quiet for the settle time, but never longer than the maximum wait. A removal waits a little longer, because
-/// editors that save by moving the old file away write the new one a moment later. Paths that change again while
+/// been quiet for the settle time, but never longer than the maximum wait. A file moved away waits a little longer,
+/// because editors that save by moving the old file aside write the new one a moment later; an unlink is immediate. Paths that change again while
 /// a pass runs are merged, so a burst (a `git checkout`, an `rsync`) becomes one pass per document. Beyond the
 /// capacity the map is dropped for one full reconcile, which bounds memory whatever the event rate.
 public struct ChangeCoalescer: Sendable {
@@ -27,7 +27,7 @@ public struct ChangeCoalescer: Sendable {
         case immediate
         /// The file is being written.
         case settling
-        /// The file was deleted or moved away.
+        /// The file was moved out of the tree or aside; a new version may follow.
         case removal
     }
 

@@ -173,6 +173,7 @@ public actor ContentWatcher {
             }
             if ContentScanner.isIgnoredName(name) { continue }
             let path = folder.isEmpty ? name : folder + "/" + name
+            logger.trace("inotify event", metadata: ["path": "\(path)", "mask": "\(event.mask)", "cookie": "\(event.cookie)"])
             let paired = pairedCookies.contains(event.cookie)
 
             if event.mask.contains(.isDirectory) {
@@ -207,9 +208,10 @@ public actor ContentWatcher {
             if !event.mask.isDisjoint(with: [.closedAfterWriting, .movedTo]) {
                 urgency = .immediate
             } else if event.mask.contains(.movedFrom) {
+                // Moved out of the tree or aside (an editor's backup): the new version may follow at once.
                 urgency = paired ? .immediate : .removal
             } else if event.mask.contains(.deleted) {
-                urgency = .removal
+                urgency = .immediate  // an unlink is final; a file written there later is a change of its own
             } else {
                 urgency = .settling  // created or modified: the writer may not be done
             }
@@ -222,13 +224,22 @@ public actor ContentWatcher {
         }
     }
 
-    /// Cookies that appear on both a `MOVED_FROM` and a `MOVED_TO` in this read: moves inside the tree.
+    /// Cookies that appear on both a `MOVED_FROM` and a `MOVED_TO` in this read, where the `MOVED_TO` lands on a
+    /// name ragsync follows: renames inside the tree.
+    ///
+    /// A document moved to a name ragsync ignores (vim's `notes.md~`) is not a rename but an editor moving the old
+    /// version aside before writing the new one; it stays unpaired, a removal that waits for that write.
     private static func pairedCookies(in events: [InotifyEvent]) -> Set<UInt32> {
         var from = Set<UInt32>()
         var paired = Set<UInt32>()
         for event in events where event.cookie != 0 {
             if event.mask.contains(.movedFrom) { from.insert(event.cookie) }
-            if event.mask.contains(.movedTo), from.contains(event.cookie) { paired.insert(event.cookie) }
+            if event.mask.contains(.movedTo), from.contains(event.cookie), let name = event.nameString,
+                !ContentScanner.isIgnoredName(name),
+                event.mask.contains(.isDirectory) || ContentScanner.isDocumentName(name)
+            {
+                paired.insert(event.cookie)
+            }
         }
         return paired
     }
