@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: setup build db-start db-stop db-url test test-systemd run clean-data embedding-server install uninstall
+.PHONY: setup build db-start db-stop db-url test test-systemd bench bench-smoke run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +28,26 @@ test: setup db-start
 	$(SWIFT) build --build-tests
 	RAGSYNC_TEST_DATABASE_URL="$$(bash scripts/db.sh url)" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-systemd
+	@$(MAKE) --no-print-directory bench-smoke
+
+# The benchmark (bench/bench.py): a release build against the embedded database and a local instant embedding
+# server, on generated corpora of BENCH_SIZES files. Prints a table and writes bench/results.json. ~10 minutes.
+#   make bench [BENCH_SIZES=1000,5000] [BENCH_RUNS=3] [BENCH_IDLE_SECONDS=60] [BENCH_LATENCY_MS=0]
+BENCH_SIZES ?= 1000,5000
+BENCH_RUNS ?= 3
+BENCH_IDLE_SECONDS ?= 60
+BENCH_LATENCY_MS ?= 0
+bench: setup db-start
+	$(SWIFT) build -c release --product ragsync
+	python3 bench/bench.py --binary .build/release/ragsync --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) \
+		--idle-seconds $(BENCH_IDLE_SECONDS) --latency-ms $(BENCH_LATENCY_MS)
+
+# The benchmark harness once on a tiny corpus with the debug build, so it cannot rot; it times nothing that
+# matters and asserts no speed, only that every change reached the database.
+bench-smoke: setup db-start
+	$(SWIFT) build --product ragsync
+	python3 bench/bench.py --binary $(BIN_DEBUG) --sizes 30 --runs 1 --edits 3 --burst 20 --idle-seconds 1 --local-texts 4 \
+		--out "$${TMPDIR:-/tmp}/ragsync-bench-smoke.json"
 
 # The unit under a real systemd booted in a container (systemd-nspawn; needs root): start, status, journal fields,
 # an edit reaching the database, reload, watchdog restart, stop, exit 78, no key file. Under a minute.

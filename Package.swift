@@ -28,6 +28,7 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind.
         .target(
@@ -89,7 +90,7 @@ let package = Package(
         .target(
             name: "RagsyncKit",
             dependencies: [
-                "Indexer", "Embedding", "LocalEmbedding", "IndexStore", "Postgres", "Inotify", "Systemd",
+                "Indexer", "Embedding", "LocalEmbedding", "IndexStore", "Postgres", "Inotify", "Systemd", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

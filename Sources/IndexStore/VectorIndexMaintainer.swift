@@ -110,23 +110,29 @@ public struct VectorIndexMaintainer: Sendable {
             [VectorIndexState.indexName, method.rawValue, lists, rows, probes, efSearch, recall])
     }
 
-    /// The smallest probes (IVFFlat) or ef_search (HNSW) whose measured recall reaches the target.
+    /// The smallest probes (IVFFlat) or ef_search (HNSW) whose measured recall reaches the target; the sample and
+    /// its exact neighbours are found once and reused for every value tried.
     private func tune(
         method: VectorIndexPolicy.Method, lists: Int, on connection: PostgresConnection
     ) throws -> (probes: Int?, efSearch: Int?, recall: Double?) {
+        let sample = try measurement.sample(on: connection)
+        func recall(probes: Int? = nil, efSearch: Int? = nil) throws -> Double {
+            guard let sample else { return 1 }
+            return try measurement.measure(sample, on: connection, probes: probes, efSearch: efSearch).recall
+        }
         if method == .hnsw {
             var efSearch = 40
             while true {
-                let recall = try measurement.measure(on: connection, efSearch: efSearch)?.recall ?? 1
-                if recall >= recallTarget || efSearch >= 1000 { return (nil, efSearch, recall) }
+                let measured = try recall(efSearch: efSearch)
+                if measured >= recallTarget || efSearch >= 1000 { return (nil, efSearch, measured) }
                 efSearch *= 2
             }
         }
         var probes = max(1, Int(Double(lists).squareRoot().rounded(.up)))
         while true {
-            let recall = try measurement.measure(on: connection, probes: probes)?.recall ?? 1
+            let measured = try recall(probes: probes)
             // With every list probed the scan is exhaustive: nothing higher can help.
-            if recall >= recallTarget || probes >= lists { return (probes, nil, recall) }
+            if measured >= recallTarget || probes >= lists { return (probes, nil, measured) }
             probes = min(lists, probes * 2)
         }
     }

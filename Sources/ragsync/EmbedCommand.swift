@@ -17,6 +17,9 @@ struct EmbedCommand: AsyncParsableCommand {
     @Argument(help: "Texts to embed; without any, one per line from standard input.")
     var texts: [String] = []
 
+    @Flag(help: "Embed the texts one per call instead of in batches (to compare the provider's cost per call).")
+    var oneAtATime = false
+
     func run() async throws {
         try await reportingFailures {
             let configuration = try options.loadConfiguration(needsDatabase: false)
@@ -25,8 +28,13 @@ struct EmbedCommand: AsyncParsableCommand {
             if inputs.isEmpty {
                 while let line = readLine(strippingNewline: true) { inputs.append(line) }
             }
-            let response = try await embedder.embed(inputs)
-            for vector in response.vectors {
+            var vectors: [[Float]] = []
+            if oneAtATime {
+                for input in inputs { vectors += try await embedder.embed([input]).vectors }
+            } else {
+                vectors = try await embedder.embed(inputs).vectors
+            }
+            for vector in vectors {
                 print("[" + vector.map { String($0) }.joined(separator: ",") + "]")
             }
         }

@@ -13,6 +13,21 @@ struct Ragsync: AsyncParsableCommand {
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
         subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, EmbedCommand.self, StatusCommand.self, SearchCommand.self]
     )
+
+    /// ArgumentParser's entry point, after the malloc settings that must precede every thread.
+    static func main() async {
+        ProcessMemory.limitArenas()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Flags shared by every subcommand; each wins over its environment variable.

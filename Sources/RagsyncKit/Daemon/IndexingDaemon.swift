@@ -105,6 +105,7 @@ public struct IndexingDaemon: Sendable {
                     notifier.send(.ready)
                     logger.notice("reloaded", metadata: ["action": "reloaded"])
                 }
+                if summary.changedAnything { ProcessMemory.returnFreePages() }
                 guard let outage = summary.outage, !summary.deferred.isEmpty else {
                     backoff.reset()
                     let text = board.textToSend(at: .now) { [queue] in

@@ -6,9 +6,16 @@ import ThreadExecutor
 /// Owns the file-system side of a sync: the directory walk, reads and hashing, run on a dedicated thread so
 /// blocking `readdir`/`read` calls never occupy the cooperative thread pool.
 actor ContentSource {
-    /// A document on disk, read and hashed.
+    /// A document on disk, read and hashed. Its bytes are not kept: a scan of thousands of files holds only their
+    /// hashes, and the few that changed are read again when they are indexed (``contents(of:)``).
     struct File: Sendable {
         var relativePath: String
+        var absolutePath: String
+        var hash: String
+    }
+
+    /// A changed document's bytes, read again to be parsed, with their hash.
+    struct Contents: Sendable {
         var bytes: [UInt8]
         var hash: String
     }
@@ -71,6 +78,13 @@ actor ContentSource {
         return snapshot
     }
 
+    /// Reads a file of the snapshot again; its hash differs from the snapshot's when it changed meanwhile, and the
+    /// newer bytes are the ones to index.
+    func contents(of file: File) throws(ContentReadError) -> Contents {
+        let bytes = try reader.read(file.absolutePath)
+        return Contents(bytes: bytes, hash: ContentHash(of: bytes).hex)
+    }
+
     private func read(_ scan: ContentScanner.Result) -> Snapshot {
         var files: [File] = []
         var unreadable: [Unreadable] = []
@@ -78,7 +92,8 @@ actor ContentSource {
         for entry in scan.entries {
             do {
                 let bytes = try reader.read(entry.absolutePath)
-                files.append(File(relativePath: entry.relativePath, bytes: bytes, hash: ContentHash(of: bytes).hex))
+                files.append(
+                    File(relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex))
             } catch {
                 unreadable.append(Unreadable(relativePath: entry.relativePath, error: error))
             }

@@ -5,7 +5,10 @@ import Indexer
 
 /// A document's new version before it is written: its parsed metadata and its chunks.
 struct PreparedDocument: Sendable {
-    let file: ContentSource.File
+    let relativePath: String
+    /// The hash of the bytes parsed (newer than the scan's when the file changed in between).
+    let contentHash: String
+    let byteCount: Int
     let title: String
     let category: String?
     let chunks: [DocumentChunk]
@@ -15,9 +18,11 @@ struct PreparedDocument: Sendable {
 
     /// Parses and chunks a file.
     /// - Throws: `DocumentParseError` naming the file and the problem.
-    init(file: ContentSource.File, chunker: Chunker) throws(DocumentParseError) {
-        let parsed = try DocumentParser().parse(file.bytes, path: file.relativePath)
-        self.file = file
+    init(path relativePath: String, contents: ContentSource.Contents, chunker: Chunker) throws(DocumentParseError) {
+        let parsed = try DocumentParser().parse(contents.bytes, path: relativePath)
+        self.relativePath = relativePath
+        self.contentHash = contents.hash
+        self.byteCount = contents.bytes.count
         self.title = parsed.title
         self.category = parsed.category
         self.chunks = chunker.chunks(for: parsed)
@@ -39,7 +44,7 @@ struct PreparedDocument: Sendable {
                 metadataJSON: JSONValue.object(metadata).jsonText, vector: vectors[chunk.contentHash.hex])
         }
         return DocumentUpdate(
-            sourceFile: file.relativePath, contentHash: file.hash, byteCount: file.bytes.count, title: title,
+            sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,
             category: category, chunks: rows)
     }
 }

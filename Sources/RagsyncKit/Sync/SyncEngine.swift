@@ -21,7 +21,7 @@ public struct SyncEngine: Sendable {
     private let source: ContentSource
 
     /// Documents prepared and embedded together; bounds memory on a cold index of thousands of files.
-    public var documentsPerBatch = 200
+    public var documentsPerBatch = 50
 
     public init(
         store: DocumentStore, embedder: any EmbeddingProvider, chunker: Chunker, contentDirectory: URL,
@@ -118,61 +118,117 @@ public struct SyncEngine: Sendable {
         return summary
     }
 
-    /// Indexes files in batches: prepare, embed what is new across the batch, write each document.
+    /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.
+    private struct PreparedBatch: Sendable {
+        var documents: [PreparedDocument] = []
+        /// Files that could not be read or parsed, with the hash of the bytes that failed (nil when unread).
+        var failures: [(path: String, hash: String?, error: String, description: String)] = []
+        /// The vectors just embedded, by chunk hash.
+        var vectors: [String: [Float]] = [:]
+        /// Set when the embedding service failed for this batch or an earlier one: nothing is written.
+        var outage: EmbeddingError?
+        var embedded = 0
+        var reused = 0
+        var tokens = 0
+        var requests = 0
+        var fileCount = 0
+    }
+
+    /// Indexes files in batches, as a pipeline: while one batch is written (PostgreSQL's work), the next is read,
+    /// parsed and embedded (ragsync's and the embedding service's work), so the two overlap.
+    ///
+    /// Only the bytes of the batches in flight are in memory, whatever the number of files.
     private func index(
         _ files: [ContentSource.File], into summary: inout SyncSummary, progress: (@Sendable (Int, Int) -> Void)?
     ) async throws {
+        let batches = stride(from: 0, to: files.count, by: documentsPerBatch).map {
+            Array(files[$0..<min(files.count, $0 + documentsPerBatch)])
+        }
+        guard let first = batches.first else { return }
+        var upcoming = Task { try await prepare(first, embeddedMeanwhile: [], outage: nil) }
+        defer { upcoming.cancel() }
         var done = 0
-        var embeddingOutage: EmbeddingError?
-        for batchStart in stride(from: 0, to: files.count, by: documentsPerBatch) {
+        for position in batches.indices {
             try Task.checkCancellation()
-            let batch = files[batchStart..<min(files.count, batchStart + documentsPerBatch)]
-            var prepared: [PreparedDocument] = []
-            for file in batch {
-                do {
-                    prepared.append(try PreparedDocument(file: file, chunker: chunker))
-                } catch {
-                    summary.failures.append((file.relativePath, error.message))
-                    logger.error(
-                        "failed to index \(file.relativePath): \(error.message)",
-                        metadata: ["document": "\(file.relativePath)", "action": "failed", "error": "\(error.message)"])
-                    try await store.recordFailure(file.relativePath, contentHash: file.hash, error: error.description)
+            let batch = try await upcoming.value
+            if position + 1 < batches.count {
+                // Chunks this batch embeds are copied from the store by the next one, which is written after it.
+                let next = batches[position + 1]
+                let meanwhile = Set(batch.vectors.keys)
+                upcoming = Task { [outage = batch.outage] in
+                    try await prepare(next, embeddedMeanwhile: meanwhile, outage: outage)
                 }
             }
-            if let outage = embeddingOutage {
-                for document in prepared { try await recordOutage(outage, for: document, into: &summary) }
-            } else {
-                do {
-                    try await write(prepared, into: &summary)
-                } catch let error as EmbeddingError {
-                    // A cancelled transfer is the daemon stopping, not an outage to record against the files.
-                    if Task.isCancelled { throw CancellationError() }
-                    embeddingOutage = error
-                    for document in prepared { try await recordOutage(error, for: document, into: &summary) }
-                }
-            }
-            done += batch.count
+            try await finish(batch, into: &summary)
+            done += batch.fileCount
             progress?(done, files.count)
         }
     }
 
-    private func recordOutage(
-        _ error: EmbeddingError, for document: PreparedDocument, into summary: inout SyncSummary
-    ) async throws {
-        summary.failures.append((document.file.relativePath, error.description))
-        summary.deferred.append(document.file.relativePath)
-        summary.outage = error
-        // No failed hash: an outage is not the file's fault, so the next reconcile tries again.
-        try await store.recordFailure(document.file.relativePath, contentHash: nil, error: error.description)
+    /// Reads and parses a batch, then embeds its chunks that have no embedding yet (unless the embedding service
+    /// already failed in this pass).
+    private func prepare(
+        _ files: [ContentSource.File], embeddedMeanwhile: Set<String>, outage: EmbeddingError?
+    ) async throws -> PreparedBatch {
+        var batch = PreparedBatch(outage: outage, fileCount: files.count)
+        for file in files {
+            try Task.checkCancellation()
+            do {
+                let contents = try await source.contents(of: file)
+                do {
+                    batch.documents.append(
+                        try PreparedDocument(path: file.relativePath, contents: contents, chunker: chunker))
+                } catch {
+                    batch.failures.append((file.relativePath, contents.hash, error.message, error.description))
+                }
+            } catch {
+                batch.failures.append((file.relativePath, nil, error.description, error.description))
+            }
+        }
+        guard batch.outage == nil, !batch.documents.isEmpty else { return batch }
+        do {
+            let hashes = Array(Set(batch.documents.flatMap { $0.chunks.map(\.contentHash.hex) }))
+            let stored = try await store.embeddedHashes(among: hashes)
+            try await embedMissing(in: &batch, alreadyEmbedded: stored.union(embeddedMeanwhile))
+        } catch let error as EmbeddingError {
+            // A cancelled transfer is the daemon stopping, not an outage to record against the files.
+            if Task.isCancelled { throw CancellationError() }
+            batch.outage = error
+        }
+        return batch
     }
 
-    /// Embeds the batch's new chunks in as few requests as the provider allows, then writes the documents in one
-    /// transaction.
-    private func write(_ documents: [PreparedDocument], into summary: inout SyncSummary) async throws {
+    /// Records a batch's failures, then writes its documents in one transaction, or records the outage.
+    private func finish(_ batch: PreparedBatch, into summary: inout SyncSummary) async throws {
+        for failure in batch.failures {
+            summary.failures.append((failure.path, failure.error))
+            logger.error(
+                "failed to index \(failure.path): \(failure.error)",
+                metadata: ["document": "\(failure.path)", "action": "failed", "error": "\(failure.error)"])
+            try await store.recordFailure(failure.path, contentHash: failure.hash, error: failure.description)
+        }
+        summary.chunksEmbedded += batch.embedded
+        summary.chunksReused += batch.reused
+        summary.tokensSent += batch.tokens
+        summary.embeddingRequests += batch.requests
+        if let outage = batch.outage {
+            for document in batch.documents {
+                summary.failures.append((document.relativePath, outage.description))
+                summary.deferred.append(document.relativePath)
+                summary.outage = outage
+                // No failed hash: an outage is not the file's fault, so the next reconcile tries again.
+                try await store.recordFailure(document.relativePath, contentHash: nil, error: outage.description)
+            }
+            return
+        }
+        try await write(batch, into: &summary)
+    }
+
+    /// Writes the batch's documents in one transaction.
+    private func write(_ batch: PreparedBatch, into summary: inout SyncSummary) async throws {
+        let documents = batch.documents
         guard !documents.isEmpty else { return }
-        let allHashes = Array(Set(documents.flatMap { $0.chunks.map(\.contentHash.hex) }))
-        let embedded = try await store.embeddedHashes(among: allHashes)
-        var vectors = try await embedMissing(documents, alreadyEmbedded: embedded, into: &summary)
+        var vectors = batch.vectors
         try Task.checkCancellation()
         let started = ContinuousClock.now
         let results: [DocumentWriteResult]
@@ -184,6 +240,7 @@ public struct SyncEngine: Sendable {
                 documents.flatMap { $0.chunks.map { ($0.contentHash.hex, $0.text) } }, uniquingKeysWith: { first, _ in first })
             let response = try await embedder.embed(hashes.map { texts[$0]! })
             for (hash, vector) in zip(hashes, response.vectors) { vectors[hash] = vector }
+            summary.chunksEmbedded += hashes.count
             results = try await store.replace(documents.map { $0.update(vectors: vectors) })
         }
         let milliseconds = Int((ContinuousClock.now - started).seconds * 1000)
@@ -192,29 +249,28 @@ public struct SyncEngine: Sendable {
                 milliseconds: milliseconds, batch: documents.count)
         }
         summary.indexed += documents.count
-        summary.lastChanged = documents.last!.file.relativePath
+        summary.lastChanged = documents.last!.relativePath
     }
 
-    private func embedMissing(
-        _ documents: [PreparedDocument], alreadyEmbedded: Set<String>, into summary: inout SyncSummary
-    ) async throws -> [String: [Float]] {
+    /// Embeds the batch's chunks whose hash has no embedding, each distinct text once, in as few requests as the
+    /// provider allows.
+    private func embedMissing(in batch: inout PreparedBatch, alreadyEmbedded: Set<String>) async throws {
         var texts: [String] = []
         var hashes: [String] = []
         var seen = alreadyEmbedded
-        for document in documents {
+        for document in batch.documents {
             for chunk in document.chunks where seen.insert(chunk.contentHash.hex).inserted {
                 hashes.append(chunk.contentHash.hex)
                 texts.append(chunk.text)
             }
         }
-        let reused = documents.reduce(0) { $0 + $1.chunks.count } - texts.count
-        summary.chunksReused += reused
-        guard !texts.isEmpty else { return [:] }
+        batch.reused += batch.documents.reduce(0) { $0 + $1.chunks.count } - texts.count
+        guard !texts.isEmpty else { return }
         let response = try await embedder.embed(texts)
-        summary.chunksEmbedded += texts.count
-        summary.tokensSent += response.promptTokens
-        summary.embeddingRequests += response.requestCount
-        return Dictionary(zip(hashes, response.vectors), uniquingKeysWith: { first, _ in first })
+        batch.embedded += texts.count
+        batch.tokens += response.promptTokens
+        batch.requests += response.requestCount
+        batch.vectors = Dictionary(zip(hashes, response.vectors), uniquingKeysWith: { first, _ in first })
     }
 
     /// One journal entry per document written; `duration_ms` is the transaction's, shared by the batch.
@@ -222,15 +278,15 @@ public struct SyncEngine: Sendable {
         _ document: PreparedDocument, _ result: DocumentWriteResult, embedded: Int, milliseconds: Int, batch: Int
     ) {
         logger.info(
-            "indexed \(document.file.relativePath): \(document.chunks.count) chunks, \(embedded) embedded",
+            "indexed \(document.relativePath): \(document.chunks.count) chunks, \(embedded) embedded",
             metadata: [
-                "document": "\(document.file.relativePath)", "action": "indexed", "chunks": "\(document.chunks.count)",
+                "document": "\(document.relativePath)", "action": "indexed", "chunks": "\(document.chunks.count)",
                 "chunks_embedded": "\(embedded)", "chunks_reused": "\(document.chunks.count - embedded)",
                 "chunks_inserted": "\(result.inserted)", "chunks_kept": "\(result.kept)",
                 "chunks_deleted": "\(result.deleted)", "duration_ms": "\(milliseconds)", "batch_documents": "\(batch)",
             ])
         for warning in document.warnings {
-            logger.warning("\(warning)", metadata: ["document": "\(document.file.relativePath)"])
+            logger.warning("\(warning)", metadata: ["document": "\(document.relativePath)"])
         }
     }
 }
