@@ -49,33 +49,43 @@ public struct RecallMeasurement: Sendable {
     /// Picks the sample queries and finds their exact neighbours.
     /// - Returns: nil when there are no embeddings.
     public func sample(on connection: PostgresConnection) throws -> Sample? {
+        let picked = try connection.query(
+            """
+            SELECT picked.embedding::text, picked.embedding_model
+            FROM (SELECT embedding, embedding_model FROM chunk_embeddings ORDER BY random() LIMIT $1) AS picked
+            """, [samples]
+        ).rows.compactMap { row -> (vector: PostgresVector, model: String)? in
+            guard let vector = row[0].flatMap(PostgresVector.init(postgresText:)), let model = row[1] else { return nil }
+            return (vector, model)
+        }
+        guard !picked.isEmpty else { return nil }
+        // The samples go in as one array parameter: held in memory once, where a CTE over the table re-read them
+        // for every row (measured: 1.2 s instead of 2.3 s for 50 samples over 23,664 vectors).
         let rows = try connection.transaction {
             // The sort of (samples × rows) distances stays in memory rather than spilling to disk.
             try connection.query("SELECT set_config('work_mem', '128MB', true)")
             return try connection.query(
                 """
-                WITH queries AS MATERIALIZED (
-                    SELECT row_number() OVER () AS n, (embedding::real[])::vector AS v, embedding_model AS model
-                    FROM (SELECT embedding, embedding_model FROM chunk_embeddings ORDER BY random() LIMIT $1) AS picked
-                ),
-                ranked AS (
+                SELECT n, array_agg(distance ORDER BY position)::text FROM (
                     SELECT q.n, e.embedding <=> q.v AS distance,
                            row_number() OVER (PARTITION BY q.n ORDER BY e.embedding <=> q.v) AS position
-                    FROM queries q
+                    FROM unnest($1::vector[], $2::text[]) WITH ORDINALITY AS q(v, model, n)
                     JOIN chunk_embeddings e ON e.embedding_model = q.model
                     JOIN document_chunks c ON c.chunk_id = e.chunk_id
-                )
-                SELECT q.n, q.v::text, q.model, array_agg(r.distance ORDER BY r.position)::text
-                FROM queries q JOIN ranked r ON r.n = q.n AND r.position <= $2
-                GROUP BY q.n, q.v, q.model
-                """, [samples, k])
+                ) AS ranked
+                WHERE position <= $3
+                GROUP BY n
+                """,
+                [
+                    PostgresArray(picked.map { $0.vector.postgresText }), PostgresArray(picked.map(\.model)), k,
+                ])
         }
         let queries = rows.rows.compactMap { row -> Sample.Query? in
-            guard let vector = row[1].flatMap(PostgresVector.init(postgresText:)), let model = row[2],
-                let distances = row[3]
-            else { return nil }
+            guard let n = row[0].flatMap(Int.init), (1...picked.count).contains(n), let distances = row[1] else {
+                return nil
+            }
             return Sample.Query(
-                vector: vector, model: model,
+                vector: picked[n - 1].vector, model: picked[n - 1].model,
                 exactDistances: distances.dropFirst().dropLast().split(separator: ",").compactMap { Double($0) })
         }
         return queries.isEmpty ? nil : Sample(queries: queries)

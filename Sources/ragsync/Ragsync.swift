@@ -15,6 +15,11 @@ struct Ragsync: AsyncParsableCommand {
     )
 
     /// ArgumentParser's entry point, after the malloc settings that must precede every thread.
+    ///
+    /// A finished command leaves with `_exit` once its output is flushed: `exit` would run OpenSSL's atexit
+    /// cleanup (registered through libpq and libcurl) while the database and HTTP threads may still be inside
+    /// libcrypto, and one `ragsync migrate` in the benchmark died of exactly that (SIGSEGV in libcrypto after its
+    /// work was done). Failures keep ArgumentParser's `exit(withError:)`, which prints usage and messages.
     static func main() async {
         ProcessMemory.limitArenas()
         do {
@@ -27,6 +32,8 @@ struct Ragsync: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+        fflush(nil)
+        _exit(0)
     }
 }
 

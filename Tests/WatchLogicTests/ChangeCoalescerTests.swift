@@ -50,6 +50,14 @@ struct ChangeCoalescerTests {
         #expect(coalescer.takeReady(at: start + timing.removalSettle) == ChangeBatch(files: ["a.md"]))
     }
 
+    @Test func anUnlinkWaitsOnlyTheShortDeletionSettle() {
+        var coalescer = ChangeCoalescer()
+        coalescer.fileChanged("a.md", urgency: .deletion, at: start)
+        #expect(coalescer.takeReady(at: start) == nil)
+        #expect(coalescer.takeReady(at: start + timing.deletionSettle) == ChangeBatch(files: ["a.md"]))
+        #expect(timing.deletionSettle < timing.settle)
+    }
+
     @Test func aRemovalFollowedBySaveIsOneImmediateChange() {
         var coalescer = ChangeCoalescer()
         coalescer.fileChanged("a.md", urgency: .removal, at: start)

@@ -54,7 +54,7 @@ public struct IndexingDaemon: Sendable {
         heartbeats.register("indexer", limit: configuration.stallTimeout)
         let watcher = ContentWatcher(
             root: scanner.root, queue: queue, folderLimit: configuration.maxWatchedFolders, logger: logger,
-            heartbeat: { heartbeats.beat("watcher") })
+            heartbeat: { isWaiting in heartbeats.beat("watcher", waiting: isWaiting) })
         await watcher.start()
         board.update { $0.watcher = ContentWatcher.Report(mode: .waitingForDirectory, eventsLost: 0) }
 
@@ -215,9 +215,13 @@ public struct IndexingDaemon: Sendable {
 
     // MARK: - Status, watchdog, periodic reconcile
 
+    /// Sends STATUS when it changed, pings the watchdog while every task makes progress, and asks for the periodic
+    /// reconcile. It turns every second while the daemon works (progress, retry countdowns) and every 5 seconds
+    /// when idle, waking early for a watchdog ping that is due: an idle daemon wakes a few times a minute.
     private func reportStatus(watcher: ContentWatcher) async {
         let watchdog = notifier.watchdogInterval
-        let tick = min(.seconds(1), (watchdog ?? .seconds(4)) / 4)
+        let busyTick = min(.seconds(1), (watchdog ?? .seconds(4)) / 4)
+        let idleTick = Duration.seconds(5)
         var lastPing = ContinuousClock.now - .seconds(3600)
         var reportedStall = false
         var nextReconcile = ContinuousClock.now + configuration.reconcileInterval
@@ -253,7 +257,10 @@ public struct IndexingDaemon: Sendable {
             } else if case .polling = watcherReport.mode, nextReconcile - now > configuration.pollInterval {
                 nextReconcile = now + configuration.pollInterval
             }
-            try? await Task.sleep(for: tick)
+            let isIdle = board.update { [queue] in $0.phase == .idle && queue.pendingCount == 0 }
+            var wakeAt = now + (isIdle ? idleTick : busyTick)
+            if let watchdog { wakeAt = min(wakeAt, max(lastPing + watchdog / 2, now + busyTick)) }
+            try? await Task.sleep(until: min(wakeAt, max(nextReconcile, now + busyTick)), clock: .continuous)
         }
     }
 

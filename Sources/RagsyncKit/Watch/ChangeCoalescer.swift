@@ -5,7 +5,9 @@
 /// A finished write (`IN_CLOSE_WRITE`) or a file moved into place (an editor's atomic save) is ready at once, so
 /// a lone save costs no added latency. A file still being written (`IN_MODIFY`, `IN_CREATE`) waits until it has
 /// been quiet for the settle time, but never longer than the maximum wait. A file moved away waits a little longer,
-/// because editors that save by moving the old file aside write the new one a moment later; an unlink is immediate. Paths that change again while
+/// because editors that save by moving the old file aside write the new one a moment later. An unlink waits only a
+/// few milliseconds: enough for an `rm -r` of its folder (or of the content directory) to show as the folder's
+/// removal, which keeps the documents, rather than as one deleted file after another. Paths that change again while
 /// a pass runs are merged, so a burst (a `git checkout`, an `rsync`) becomes one pass per document. Beyond the
 /// capacity the map is dropped for one full reconcile, which bounds memory whatever the event rate.
 public struct ChangeCoalescer: Sendable {
@@ -15,6 +17,7 @@ public struct ChangeCoalescer: Sendable {
     public struct Timing: Sendable, Equatable {
         public var settle: Duration = .milliseconds(400)
         public var removalSettle: Duration = .milliseconds(600)
+        public var deletionSettle: Duration = .milliseconds(10)
         public var maximumWait: Duration = .seconds(5)
         public var capacity = 10_000
 
@@ -29,6 +32,8 @@ public struct ChangeCoalescer: Sendable {
         case settling
         /// The file was moved out of the tree or aside; a new version may follow.
         case removal
+        /// The file was unlinked.
+        case deletion
     }
 
     private enum Key: Hashable {
@@ -74,6 +79,8 @@ public struct ChangeCoalescer: Sendable {
             entry.due = min(max(entry.due, now + timing.settle), latest)
         case .removal:
             entry.due = min(max(entry.due, now + timing.removalSettle), latest)
+        case .deletion:
+            entry.due = min(max(entry.due, now + timing.deletionSettle), latest)
         }
         insert(entry, for: key, at: now)
     }

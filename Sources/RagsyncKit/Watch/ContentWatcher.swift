@@ -42,7 +42,7 @@ public actor ContentWatcher {
     private let root: String
     private let queue: ChangeQueue
     private let logger: Logger
-    private let heartbeat: @Sendable () -> Void
+    private let heartbeat: @Sendable (_ isWaiting: Bool) -> Void
     /// A cap on watched folders set by the operator; beyond it the watcher polls instead.
     private let folderLimit: Int?
 
@@ -65,10 +65,11 @@ public actor ContentWatcher {
     ///   - root: the content directory (canonical path).
     ///   - queue: where changes go.
     ///   - folderLimit: watch at most this many folders, else poll; nil for the kernel's limit only.
-    ///   - heartbeat: called on every turn of the loop, for the watchdog.
+    ///   - heartbeat: called on every turn of the loop, for the watchdog, with `true` before it blocks waiting for
+    ///     events (which cannot stall, and may last long: an idle watcher wakes for nothing).
     public init(
         root: String, queue: ChangeQueue, folderLimit: Int? = nil, logger: Logger,
-        heartbeat: @escaping @Sendable () -> Void = {}
+        heartbeat: @escaping @Sendable (_ isWaiting: Bool) -> Void = { _ in }
     ) {
         self.root = root
         self.queue = queue
@@ -116,12 +117,13 @@ public actor ContentWatcher {
     /// Reads and handles events until the task is cancelled.
     public func run() async throws {
         while !Task.isCancelled {
-            heartbeat()
+            heartbeat(false)
             switch mode {
             case .watching:
                 guard let reader else { return }
+                heartbeat(true)
                 let events = try await withTaskCancellationHandler {
-                    try await reader.nextBatch(timeout: .seconds(1))
+                    try await reader.nextBatch(timeout: .seconds(60))
                 } onCancel: {
                     reader.wake()
                 }
@@ -211,7 +213,7 @@ public actor ContentWatcher {
                 // Moved out of the tree or aside (an editor's backup): the new version may follow at once.
                 urgency = paired ? .immediate : .removal
             } else if event.mask.contains(.deleted) {
-                urgency = .immediate  // an unlink is final; a file written there later is a change of its own
+                urgency = .deletion
             } else {
                 urgency = .settling  // created or modified: the writer may not be done
             }
