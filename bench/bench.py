@@ -55,9 +55,11 @@ def proc_cpu(pid, children=False):
     return ticks / CLOCK_TICKS
 
 
-def proc_status(pid):
+def proc_status(pid, task=None):
+    """/proc/PID/status (or a thread's) as a dict of strings."""
+    path = "/proc/%d/task/%s/status" % (pid, task) if task else "/proc/%d/status" % pid
     values = {}
-    with open("/proc/%d/status" % pid) as handle:
+    with open(path) as handle:
         for line in handle:
             key, _, value = line.partition(":")
             values[key] = value.strip()
@@ -65,23 +67,15 @@ def proc_status(pid):
 
 
 def context_switches(pid):
+    """Context switches of all the process's threads: how often it woke up."""
     total = 0
     for task in os.listdir("/proc/%d/task" % pid):
         try:
-            status = proc_status_path("/proc/%d/task/%s/status" % (pid, task))
+            status = proc_status(pid, task)
         except FileNotFoundError:
             continue
         total += int(status["voluntary_ctxt_switches"]) + int(status["nonvoluntary_ctxt_switches"])
     return total
-
-
-def proc_status_path(path):
-    values = {}
-    with open(path) as handle:
-        for line in handle:
-            key, _, value = line.partition(":")
-            values[key] = value.strip()
-    return values
 
 
 class PostgresCPU:
@@ -120,19 +114,34 @@ class PostgresCPU:
 
 
 def run_measured(argv, env, log_path):
-    """Runs a command to its end; returns wall seconds, CPU seconds, peak RSS (MB) from wait4, and the exit code.
+    """Runs a command to its end; returns wall seconds, CPU seconds (wait4), peak RSS (MB) and the exit code.
 
-    posix_spawn, not fork: a forked child's peak RSS would include the copy of this Python process it was until
-    exec (Linux carries the high-water mark across exec), which once read as a 94 MB "peak" for a 60 MB ragsync."""
+    The peak is the process's own VmHWM, sampled every 5 ms: wait4's ru_maxrss would include this Python
+    process's high-water mark, which Linux carries across the spawn's exec (it once read 94 MB for a 60 MB
+    ragsync)."""
     started = time.monotonic()
     pid = os.posix_spawn(argv[0], argv, env, file_actions=[
         (os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ])
+    peak = [0]
+    finished = threading.Event()
+
+    def sample():
+        while not finished.is_set():
+            try:
+                peak[0] = max(peak[0], int(proc_status(pid).get("VmHWM", "0 kB").split()[0]))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                return
+            finished.wait(0.005)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(pid, 0)
+    finished.set()
+    sampler.join()
     wall = time.monotonic() - started
     return {
-        "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+        "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": peak[0] / 1024,
         "exit": os.waitstatus_to_exitcode(status),
     }
 
@@ -437,7 +446,7 @@ class Bench:
         writer = corpus.Writer(seed=7)
         path = os.path.join("long", "handbook.md")
         text = "---\ntitle: Handbook\ncategory: notes\n---\n\n# Handbook\n"
-        for section in range(12):
+        for section in range(19):
             text += "\n## Section %d\n\n%s\n\n%s\n" % (section, writer.paragraph(), writer.paragraph())
         os.makedirs(os.path.join(content, "long"), exist_ok=True)
         with open(os.path.join(content, path), "w") as handle:
