@@ -100,6 +100,13 @@ public struct DocumentStore: Sendable {
         }
     }
 
+    /// Refreshes the planner's statistics of the tables ragsync writes (`ANALYZE`), as after any bulk load.
+    public func refreshStatistics() async throws {
+        try await client.withConnection { connection in
+            try connection.execute("ANALYZE document_chunks, chunk_embeddings, ragsync_chunks, ragsync_documents")
+        }
+    }
+
     /// Moves a document's rows to a new path (a rename with unchanged bytes): no row is rewritten but for its
     /// `source_file`, so chunk ids and embeddings stay.
     public func rename(from oldPath: String, to newPath: String) async throws {

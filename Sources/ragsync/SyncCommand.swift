@@ -24,7 +24,7 @@ struct SyncCommand: AsyncParsableCommand {
             let summary = try await engine.reconcile { done, total in progress.show(done: done, total: total) }
             progress.finish()
             for line in summary.lines { print(line) }
-            let index = try await context.maintainVectorIndex()
+            let index = try await context.maintainVectorIndex(after: summary)
             if index.action != .kept { print("vector index: \(index.action.rawValue) (\(index.reason))") }
             if summary.failed > 0 {
                 throw CommandFailure.failed("\(summary.failed) document(s) failed; see above", status: 1)

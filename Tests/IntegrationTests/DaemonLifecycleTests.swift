@@ -156,11 +156,15 @@ struct DaemonLifecycleTests {
         }
     }
 
+    /// The directory goes as a whole (unmounted, or moved away as here); its files are not deleted one by one, which
+    /// would be deletions of documents.
     @Test func theContentDirectoryVanishingDeletesNothingAndItsReturnIsReconciled() async throws {
         try await WatchHarness.with(files: ["a.md": document("A", "Survives."), "b.md": document("B", "Also.")]) {
             harness in
             let seen = harness.daemon.notifications.count
-            try FileManager.default.removeItem(at: harness.content)
+            let away = harness.content.deletingLastPathComponent().appendingPathComponent("away-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: away) }
+            try FileManager.default.moveItem(at: harness.content, to: away)
             try await harness.daemon.waitForNotification(after: seen) {
                 $0.value(of: "STATUS")?.contains("content directory missing") == true
             }

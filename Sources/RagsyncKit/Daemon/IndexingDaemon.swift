@@ -99,7 +99,7 @@ public struct IndexingDaemon: Sendable {
                     board.update { $0.phase = .indexing(done: done, total: total, isFullReconcile: batch.isFullReconcile) }
                 }
                 report(summary, of: batch)
-                if summary.changedAnything || batch.isFullReconcile { await maintainVectorIndex(context) }
+                if summary.changedAnything || batch.isFullReconcile { await maintainVectorIndex(context, after: summary) }
                 await refreshTotals(context.store, lastChanged: summary.lastChanged)
                 if batch.isFullReconcile, reload.finishReload() {
                     notifier.send(.ready)
@@ -176,9 +176,9 @@ public struct IndexingDaemon: Sendable {
     }
 
     /// Index upkeep failing is logged, not fatal: search still works (exactly, or through the old index).
-    private func maintainVectorIndex(_ context: RagsyncContext) async {
+    private func maintainVectorIndex(_ context: RagsyncContext, after summary: SyncSummary? = nil) async {
         do {
-            try await context.maintainVectorIndex()
+            try await context.maintainVectorIndex(after: summary)
         } catch {
             logger.warning("vector index upkeep failed: \(error)", metadata: ["action": "vector-index", "error": "\(error)"])
         }

@@ -6,8 +6,7 @@
 /// a lone save costs no added latency. A file still being written (`IN_MODIFY`, `IN_CREATE`) waits until it has
 /// been quiet for the settle time, but never longer than the maximum wait. A file moved away waits a little longer,
 /// because editors that save by moving the old file aside write the new one a moment later. An unlink waits only a
-/// few milliseconds: enough for an `rm -r` of its folder (or of the content directory) to show as the folder's
-/// removal, which keeps the documents, rather than as one deleted file after another. Paths that change again while
+/// few milliseconds, so the unlinks of an `rm -r` mostly arrive together. Paths that change again while
 /// a pass runs are merged, so a burst (a `git checkout`, an `rsync`) becomes one pass per document. Beyond the
 /// capacity the map is dropped for one full reconcile, which bounds memory whatever the event rate.
 public struct ChangeCoalescer: Sendable {
