@@ -67,15 +67,21 @@ def proc_status(pid, task=None):
 
 
 def context_switches(pid):
-    """Context switches of all the process's threads: how often it woke up."""
-    total = 0
+    """Context switches per thread of the process (thread id -> count): how often each woke up."""
+    counts = {}
     for task in os.listdir("/proc/%d/task" % pid):
         try:
             status = proc_status(pid, task)
         except FileNotFoundError:
             continue
-        total += int(status["voluntary_ctxt_switches"]) + int(status["nonvoluntary_ctxt_switches"])
-    return total
+        counts[task] = int(status["voluntary_ctxt_switches"]) + int(status["nonvoluntary_ctxt_switches"])
+    return counts
+
+
+def wakeups_between(before, after):
+    """Switches made between two samples; threads that ended in between are not counted (their last switches are
+    lost with them), threads that started count from zero."""
+    return sum(count - before.get(task, 0) for task, count in after.items())
 
 
 class PostgresCPU:
@@ -326,8 +332,24 @@ class Bench:
                     target.query(definition)
                 runs.append({"wall_s": time.monotonic() - started,
                              "postgres_cpu_s": self.postgres.seconds() - postgres_before})
+        with Connection(self.admin_url) as admin:
+            admin.query('DROP DATABASE IF EXISTS "ragsync_bench_limit" WITH (FORCE)')
         return {"runs": runs, "wall_s": statistics.median(run["wall_s"] for run in runs),
                 "bytes": sum(len(value) for value in data.values()), "vector_indexes": len(vector_indexes)}
+
+    def quiesce(self, timeout=180):
+        """Waits until PostgreSQL has written out the benchmark's bulk loads (a checkpoint) and no autovacuum
+        worker runs, so the daemon's latencies are those of a steady state, not of a commit's fsync queued
+        behind hundreds of megabytes of checkpoint writes (seen: 50 ms per edit instead of 7 ms)."""
+        with Connection(self.admin_url) as admin:
+            admin.query("CHECKPOINT")
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                busy = int(admin.scalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"))
+                if busy == 0:
+                    return
+                time.sleep(0.5)
 
     # 3-7. the daemon ---------------------------------------------------------------------------------------------
 
@@ -512,7 +534,8 @@ class Bench:
         return {
             "seconds": self.options.idle_seconds, "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
             "rss_start_mb": rss_before, "rss_anon_mb": int(status["RssAnon"].split()[0]) / 1024,
-            "cpu_s_per_min": cpu / minutes, "wakeups_per_min": (context_switches(pid) - switches_before) / minutes,
+            "cpu_s_per_min": cpu / minutes,
+            "wakeups_per_min": wakeups_between(switches_before, context_switches(pid)) / minutes,
         }
 
     # the local model (all-MiniLM-L6-v2 in-process) ---------------------------------------------------------------
@@ -570,6 +593,7 @@ class Bench:
         result["limit"] = self.copy_limit(content)
         result["limit"]["ratio"] = result["cold"]["wall_s"] / result["limit"]["wall_s"]
         result["unchanged"] = self.unchanged_sync(content)
+        self.quiesce()
         result.update(self.daemon(content, sorted(paths)))
         return result
 

@@ -15,10 +15,7 @@ struct BatchWriteTests {
     func aBatchOfDocumentsKeepsEveryChunkWithItsOwnDocument(fixture: String) async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            let sql = try String(
-                contentsOf: try #require(Bundle.module.url(forResource: fixture, withExtension: "sql", subdirectory: "Fixtures")),
-                encoding: .utf8)
-            try await client.withConnection { try $0.execute(sql) }
+            try await OriginFixture.load(fixture, into: client)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
             let store = DocumentStore(client: client, schema: report.schema, model: "batch-test")
 

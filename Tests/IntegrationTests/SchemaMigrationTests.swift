@@ -51,7 +51,7 @@ struct SchemaMigrationTests {
     @Test func migrateOnTheOriginSchemaKeepsEveryRowAndTheExistingVectorIndex() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            try await loadFixture("origin-uuid", into: client)
+            try await OriginFixture.load("origin-uuid", into: client)
             let before = try await rowCounts(client)
             let indexBefore = try await client.query(
                 "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'").scalar
@@ -79,7 +79,7 @@ struct SchemaMigrationTests {
     @Test func migrateOnAnOriginSchemaWithIntegerIdsAddsMissingDefaults() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            try await loadFixture("origin-integer", into: client)
+            try await OriginFixture.load("origin-integer", into: client)
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
@@ -110,7 +110,7 @@ struct SchemaMigrationTests {
     @Test func aDimensionMismatchNamesBothNumbers() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            try await loadFixture("origin-uuid", into: client)
+            try await OriginFixture.load("origin-uuid", into: client)
             let error = await #expect(throws: StoreError.self) {
                 _ = try await SchemaMigrator(dimensions: 384).migrate(on: client, logger: logger)
             }
@@ -131,12 +131,6 @@ struct SchemaMigrationTests {
                 on: client, resizeEmptyEmbeddings: true, logger: logger)
             #expect(report.schema.embeddingDimensions == 384)
         }
-    }
-
-    private func loadFixture(_ name: String, into client: PostgresClient) async throws {
-        let url = try #require(Bundle.module.url(forResource: name, withExtension: "sql", subdirectory: "Fixtures"))
-        let sql = try String(contentsOf: url, encoding: .utf8)
-        try await client.withConnection { try $0.execute(sql) }
     }
 
     private func rowCounts(_ client: PostgresClient) async throws -> [Int] {

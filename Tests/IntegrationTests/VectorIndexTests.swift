@@ -157,10 +157,7 @@ struct VectorIndexTests {
     func searchLogLandsInQueryLogsOfEitherIdType(fixture: String) async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            let sql = try String(
-                contentsOf: try #require(Bundle.module.url(forResource: fixture, withExtension: "sql", subdirectory: "Fixtures")),
-                encoding: .utf8)
-            try await client.withConnection { try $0.execute(sql) }
+            try await OriginFixture.load(fixture, into: client)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
             let store = DocumentStore(client: client, schema: report.schema, model: "text-embedding-3-small")
             let ids = try await client.query("SELECT chunk_id::text FROM document_chunks ORDER BY 1").rows.map { $0[0]! }

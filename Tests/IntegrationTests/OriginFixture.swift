@@ -1,0 +1,14 @@
+// ragsync — the origin project's schemas (uuid or integer ids), as SQL fixtures loaded into a test database.
+
+import Foundation
+import Postgres
+import Testing
+
+enum OriginFixture {
+    /// Runs `Fixtures/<name>.sql` (e.g. `origin-uuid`, `origin-integer`) on the database.
+    static func load(_ name: String, into client: PostgresClient) async throws {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "sql", subdirectory: "Fixtures"))
+        let sql = try String(contentsOf: url, encoding: .utf8)
+        try await client.withConnection { try $0.execute(sql) }
+    }
+}
