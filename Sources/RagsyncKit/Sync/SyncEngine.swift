@@ -50,7 +50,10 @@ public struct SyncEngine: Sendable {
         let started = ContinuousClock.now
         var summary = SyncSummary()
         let snapshot = await source.snapshot(of: scope)
-        let stored = try await store.documents().filter { scope.contains($0.key) }
+        let stored =
+            scope.isFullReconcile
+            ? try await store.documents()
+            : try await store.documents(paths: Array(scope.files), folders: Array(scope.folders))
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
 
