@@ -52,8 +52,8 @@ public struct VectorIndexMaintainer: Sendable {
             else { return Outcome(action: .skipped, reason: "another process maintains the index", rows: 0, state: nil, seconds: 0) }
             defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtext('ragsync.vector_index'))") }
 
+            let rows = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
             let current = try VectorIndexState.read(from: connection)
-            let rows = try Self.embeddingCount(on: connection, current: current, policy: policy)
             switch policy.decide(rows: rows, current: current) {
             case .keep:
                 return Outcome(action: .kept, reason: "", rows: rows, state: current, seconds: 0)
@@ -78,26 +78,6 @@ public struct VectorIndexMaintainer: Sendable {
         outcome.seconds = (ContinuousClock.now - started).seconds
         log(outcome, logger: logger)
         return outcome
-    }
-
-    /// The number of embeddings: PostgreSQL's estimate (`pg_class.reltuples`, kept by ANALYZE and autovacuum) when
-    /// the policy decides the same 20% either side of it, else an exact count.
-    ///
-    /// An exact count reads the whole table (a page per row once vectors are stored inline: 45 ms at 24,000 rows);
-    /// run after every pass, it delayed the edit saved next by as much.
-    private static func embeddingCount(
-        on connection: PostgresConnection, current: VectorIndexState?, policy: VectorIndexPolicy
-    ) throws -> Int {
-        let estimate = try connection.query(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('chunk_embeddings')"
-        ).scalar.flatMap { Int($0) } ?? -1
-        if estimate >= 0,
-            case .keep = policy.decide(rows: estimate * 4 / 5, current: current),
-            case .keep = policy.decide(rows: estimate * 6 / 5 + 1, current: current)
-        {
-            return estimate
-        }
-        return try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
     }
 
     /// Builds under the temporary name, swaps it in, then measures the search setting.

@@ -86,6 +86,7 @@ public struct IndexingDaemon: Sendable {
         await refreshTotals(context.store)
 
         var backoff = RetryBackoff()
+        var upkeep = UpkeepSchedule()
         while let batch = await queue.next() {
             heartbeats.beat("indexer")
             if let reloaded = reload.takeConfiguration() {
@@ -99,7 +100,10 @@ public struct IndexingDaemon: Sendable {
                     board.update { $0.phase = .indexing(done: done, total: total, isFullReconcile: batch.isFullReconcile) }
                 }
                 report(summary, of: batch)
-                if summary.changedAnything || batch.isFullReconcile { await maintainVectorIndex(context, after: summary) }
+                if batch.isFullReconcile || (summary.changedAnything && upkeep.isDue(after: summary)) {
+                    await maintainVectorIndex(context, after: summary)
+                    upkeep.ran()
+                }
                 await refreshTotals(context.store, lastChanged: summary.lastChanged)
                 if batch.isFullReconcile, reload.finishReload() {
                     notifier.send(.ready)
