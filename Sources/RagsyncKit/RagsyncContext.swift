@@ -25,11 +25,6 @@ public struct RagsyncContext: Sendable {
                 minimumRows: configuration.vectorIndexMinimumRows))
     }
 
-    /// Documents written or removed, or chunks written, in one pass from which the planner's statistics are
-    /// refreshed at once.
-    public static let documentsBeforeAnalyze = 100
-    public static let chunksBeforeAnalyze = 1000
-
     /// Brings the planner's statistics and the vector index in line with the data after a pass.
     ///
     /// After a bulk pass the tables' statistics are refreshed at once rather than at autovacuum's next round: until
@@ -37,10 +32,7 @@ public struct RagsyncContext: Sendable {
     /// index answers, and the benchmark saw single edits take 80 ms instead of 15 ms right after a cold index.
     @discardableResult
     public func maintainVectorIndex(after summary: SyncSummary? = nil) async throws -> VectorIndexMaintainer.Outcome {
-        if let summary,
-            summary.indexed + summary.removed >= Self.documentsBeforeAnalyze
-                || summary.chunksEmbedded + summary.chunksReused >= Self.chunksBeforeAnalyze
-        {
+        if let summary, summary.isBulk {
             try await store.refreshStatistics()
         }
         return try await indexMaintainer.maintain(on: client, schema: store.schema, logger: logger)

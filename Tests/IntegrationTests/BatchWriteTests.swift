@@ -15,9 +15,7 @@ struct BatchWriteTests {
     func aBatchOfDocumentsKeepsEveryChunkWithItsOwnDocument(fixture: String) async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            try await OriginFixture.load(fixture, into: client)
-            let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
-            let store = DocumentStore(client: client, schema: report.schema, model: "batch-test")
+            let store = try await OriginFixture.migratedStore(fixture, into: client, model: "batch-test")
 
             let updates = ["a.md": 3, "b.md": 2, "c.md": 4].sorted { $0.key < $1.key }.map { path, count in
                 document(path, chunks: count)

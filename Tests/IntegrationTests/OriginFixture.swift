@@ -1,6 +1,8 @@
 // ragsync — the origin project's schemas (uuid or integer ids), as SQL fixtures loaded into a test database.
 
 import Foundation
+import IndexStore
+import Logging
 import Postgres
 import Testing
 
@@ -10,5 +12,12 @@ enum OriginFixture {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: "sql", subdirectory: "Fixtures"))
         let sql = try String(contentsOf: url, encoding: .utf8)
         try await client.withConnection { try $0.execute(sql) }
+    }
+
+    /// The fixture loaded and migrated by ragsync (1536 dimensions), with a store writing as `model`.
+    static func migratedStore(_ name: String, into client: PostgresClient, model: String) async throws -> DocumentStore {
+        try await load(name, into: client)
+        let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
+        return DocumentStore(client: client, schema: report.schema, model: model)
     }
 }

@@ -157,9 +157,7 @@ struct VectorIndexTests {
     func searchLogLandsInQueryLogsOfEitherIdType(fixture: String) async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            try await OriginFixture.load(fixture, into: client)
-            let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
-            let store = DocumentStore(client: client, schema: report.schema, model: "text-embedding-3-small")
+            let store = try await OriginFixture.migratedStore(fixture, into: client, model: "text-embedding-3-small")
             let ids = try await client.query("SELECT chunk_id::text FROM document_chunks ORDER BY 1").rows.map { $0[0]! }
             try await store.logQuery("ragsync --log test query", retrievedChunkIds: ids)
             let logged = try await client.query(

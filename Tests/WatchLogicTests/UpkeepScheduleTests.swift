@@ -28,7 +28,7 @@ struct UpkeepScheduleTests {
     @Test func aLargePassIsCheckedAtOnce() {
         var schedule = UpkeepSchedule()
         schedule.ran(at: start)
-        #expect(schedule.isDue(after: pass(indexed: RagsyncContext.documentsBeforeAnalyze), at: start + .seconds(1)))
-        #expect(schedule.isDue(after: pass(indexed: 3, chunks: RagsyncContext.chunksBeforeAnalyze), at: start + .seconds(1)))
+        #expect(schedule.isDue(after: pass(indexed: SyncSummary.bulkDocuments), at: start + .seconds(1)))
+        #expect(schedule.isDue(after: pass(indexed: 3, chunks: SyncSummary.bulkChunks), at: start + .seconds(1)))
     }
 }

@@ -13,11 +13,8 @@ public struct UpkeepSchedule: Sendable {
 
     /// Whether a pass that changed something calls for the check now.
     public func isDue(after summary: SyncSummary, at now: ContinuousClock.Instant = .now) -> Bool {
-        let isLarge =
-            summary.indexed + summary.removed >= RagsyncContext.documentsBeforeAnalyze
-            || summary.chunksEmbedded + summary.chunksReused >= RagsyncContext.chunksBeforeAnalyze
         guard let last else { return true }
-        return isLarge || now - last >= interval
+        return summary.isBulk || now - last >= interval
     }
 
     public mutating func ran(at now: ContinuousClock.Instant = .now) {

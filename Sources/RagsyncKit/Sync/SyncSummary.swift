@@ -33,6 +33,16 @@ public struct SyncSummary: Sendable {
     /// True when the pass wrote, moved or removed anything.
     public var changedAnything: Bool { indexed + renamed + removed > 0 }
 
+    /// Documents written or removed, or chunks written, from which a pass counts as a bulk load: the planner's
+    /// statistics are refreshed and the daemon checks the vector index at once.
+    public static let bulkDocuments = 100
+    public static let bulkChunks = 1000
+
+    /// True when the pass wrote or removed at least ``bulkDocuments`` documents or wrote ``bulkChunks`` chunks.
+    public var isBulk: Bool {
+        indexed + removed >= Self.bulkDocuments || chunksEmbedded + chunksReused >= Self.bulkChunks
+    }
+
     /// The summary as printed by `ragsync sync`.
     public var lines: [String] {
         var lines = [
