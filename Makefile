@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: setup build db-start db-stop db-url test test-systemd bench bench-smoke run clean-data embedding-server install uninstall
+.PHONY: check-traps setup build db-start db-stop db-url test test-systemd bench bench-smoke run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -22,9 +22,14 @@ db-stop:
 db-url:
 	@bash scripts/db.sh url
 
+# Lists every precondition, fatalError, try!, as! and force unwrap left in Sources; fails on one without a
+# `// trap:` comment saying why no file, name, event order, setting, row or server reply can reach it.
+check-traps:
+	@python3 scripts/check_traps.py
+
 # The whole suite against the real PostgreSQL + pgvector started here; the tests start their own local
 # OpenAI-compatible embedding server.
-test: setup db-start
+test: setup db-start check-traps
 	$(SWIFT) build --build-tests
 	RAGSYNC_TEST_DATABASE_URL="$$(bash scripts/db.sh url)" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-systemd

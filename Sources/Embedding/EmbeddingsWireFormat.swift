@@ -40,12 +40,12 @@ enum EmbeddingsWireFormat {
     ///   - dimensions: sent when not nil.
     ///   - encoding: the vector encoding to ask for.
     /// - Returns: JSON bytes.
-    static func requestBody(inputs: [String], model: String, dimensions: Int?, encoding: Encoding) -> [UInt8] {
+    /// - Throws: `EncodingError`, which strings and integers never raise; thrown rather than trapped all the same.
+    static func requestBody(inputs: [String], model: String, dimensions: Int?, encoding: Encoding) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let request = Request(model: model, input: inputs, dimensions: dimensions, encoding_format: encoding.rawValue)
-        // Encoding strings and integers cannot fail.
-        return try! [UInt8](encoder.encode(request))
+        return [UInt8](try encoder.encode(request))
     }
 
     private struct Response: Decodable {
@@ -139,8 +139,12 @@ enum EmbeddingsWireFormat {
             }
             vectors[item.index] = vector
         }
-        // Count matches and every index is in range and unique, so every slot is filled.
-        return Decoded(vectors: vectors.map { $0! }, promptTokens: response.usage?.prompt_tokens ?? 0)
+        // Count matches and every index is in range and unique, so every slot is filled; checked all the same.
+        let filled = vectors.compactMap { $0 }
+        guard filled.count == inputCount else {
+            throw Invalid(isDimensionMismatch: false, message: "the reply left \(inputCount - filled.count) input(s) without an embedding")
+        }
+        return Decoded(vectors: filled, promptTokens: response.usage?.prompt_tokens ?? 0)
     }
 
     /// Decodes base64 of little-endian float32 values.

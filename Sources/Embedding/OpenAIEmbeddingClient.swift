@@ -157,12 +157,17 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
         }
         var headers = ["Content-Type: application/json", "Accept: application/json", "Expect:"]
         if let apiKey = configuration.apiKey { headers.append("Authorization: Bearer \(apiKey)") }
-        let body = EmbeddingsWireFormat.requestBody(
-            inputs: inputs,
-            model: configuration.model,
-            dimensions: configuration.sendsDimensions ? configuration.dimensions : nil,
-            encoding: encoding
-        )
+        let body: [UInt8]
+        do {
+            body = try EmbeddingsWireFormat.requestBody(
+                inputs: inputs,
+                model: configuration.model,
+                dimensions: configuration.sendsDimensions ? configuration.dimensions : nil,
+                encoding: encoding
+            )
+        } catch {
+            return .failure(AttemptFailure(error: self.error(.transportFailed, detail: "cannot encode the request: \(error)")))
+        }
         let cancellation = CurlCancellation()
         let configuration = self.configuration
         let result = await withTaskCancellationHandler {

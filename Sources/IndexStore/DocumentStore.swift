@@ -42,12 +42,12 @@ public struct DocumentStore: Sendable {
         let rows = try await client.query(sql, parameters)
         var documents: [String: StoredDocument] = [:]
         documents.reserveCapacity(rows.count)
-        for row in rows.rows {
-            let document = StoredDocument(
-                sourceFile: row[0]!, contentHash: row[1], failedHash: row[2], chunkCount: Int(row[3] ?? "0") ?? 0,
-                lastError: row[4])
-            documents[document.sourceFile] = document
+        let decoded = try rows.decoded { row throws(PostgresError) in
+            StoredDocument(
+                sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
+                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4))
         }
+        for document in decoded { documents[document.sourceFile] = document }
         return documents
     }
 
@@ -89,7 +89,10 @@ public struct DocumentStore: Sendable {
     ///   transaction is rolled back; embed the chunk and try again), or `PostgresError`.
     @discardableResult
     public func replace(_ update: DocumentUpdate) async throws -> DocumentWriteResult {
-        try await replace([update])[0]
+        guard let result = try await replace([update]).first else {
+            throw PostgresError(.unexpectedResult, message: "no write result for \(update.sourceFile)")
+        }
+        return result
     }
 
     /// Replaces several documents' rows in one transaction, as ``replace(_:)-swift.method`` does for one.
@@ -97,11 +100,14 @@ public struct DocumentStore: Sendable {
     /// A cold index writes its documents in batches this way: a few statements and one commit per batch instead
     /// of per document. A crash still leaves each document old or new, never a mix (the whole batch is one or the
     /// other), and every document gets its own `NOTIFY`.
-    /// - Precondition: the paths are distinct.
     /// - Returns: one result per update, in order.
+    /// - Throws: ``DocumentStoreError/duplicateDocument(_:)`` when two updates name one path (nothing is written).
     @discardableResult
     public func replace(_ updates: [DocumentUpdate]) async throws -> [DocumentWriteResult] {
-        precondition(Set(updates.map(\.sourceFile)).count == updates.count, "a batch names a document twice")
+        var paths = Set<String>()
+        if let duplicate = updates.first(where: { !paths.insert($0.sourceFile).inserted }) {
+            throw DocumentStoreError.duplicateDocument(duplicate.sourceFile)
+        }
         guard !updates.isEmpty else { return [] }
         let writer = DocumentWriter(schema: schema, model: model)
         return try await client.transaction { connection in
@@ -265,9 +271,13 @@ public struct DocumentWriteResult: Sendable, Equatable {
 public enum DocumentStoreError: Error, CustomStringConvertible {
     /// An embedding that was to be copied for these chunk hashes is no longer in the store.
     case embeddingVanished(hashes: [String])
+    /// One write batch named this document twice; the caller must merge its updates first.
+    case duplicateDocument(String)
 
     public var description: String {
         switch self {
+        case .duplicateDocument(let path):
+            return "a write batch named \(path) twice; nothing was written, the next pass writes it once"
         case .embeddingVanished(let hashes):
             return "the stored embeddings for \(hashes.count) chunk(s) were deleted while writing; they will be embedded again"
         }

@@ -26,7 +26,11 @@ struct DocumentWriter {
             WHERE d.source_file = ANY($1::text[])
             """, [PostgresArray(paths), model])
         var existingByPath: [String: [(id: String, hash: String?, embedded: Bool)]] = [:]
-        for row in existing.rows { existingByPath[row[0]!, default: []].append((row[1]!, row[2], row[3] == "t")) }
+        for row in try existing.decoded({ row throws(PostgresError) in
+            (path: try row.string(0), id: try row.string(1), hash: row.optionalString(2), embedded: row.bool(3))
+        }) {
+            existingByPath[row.path, default: []].append((row.id, row.hash, row.embedded))
+        }
 
         var plan = WritePlan()
         var results: [DocumentWriteResult] = []
@@ -69,7 +73,7 @@ struct DocumentWriter {
         try lock([sourceFile], on: connection)
         let ids = try connection.query(
             "SELECT chunk_id::text FROM document_chunks WHERE source_file = $1", [sourceFile]
-        ).rows.map { $0[0]! }
+        ).decoded { row throws(PostgresError) in try row.string(0) }
         try deleteChunks(ids, on: connection)
         try connection.query("DELETE FROM ragsync_documents WHERE source_file = $1", [sourceFile])
         return ids.count
@@ -119,8 +123,19 @@ struct DocumentWriter {
                 RETURNING chunk_id::text, source_file, chunk_index
                 """, columns)
             var idByChunk: [ChunkKey: String] = [:]
-            for row in rows.rows { idByChunk[ChunkKey(sourceFile: row[1]!, index: Int(row[2]!)!)] = row[0]! }
-            ids = zip(documents, chunks).map { idByChunk[ChunkKey(sourceFile: $0.sourceFile, index: $1.chunk.index)]! }
+            for row in try rows.decoded({ row throws(PostgresError) in
+                (key: ChunkKey(sourceFile: try row.string(1), index: try row.int(2)), id: try row.string(0))
+            }) {
+                idByChunk[row.key] = row.id
+            }
+            ids = try zip(documents, chunks).map { document, chunk throws(PostgresError) in
+                guard let id = idByChunk[ChunkKey(sourceFile: document.sourceFile, index: chunk.chunk.index)] else {
+                    throw PostgresError(
+                        .unexpectedResult,
+                        message: "INSERT INTO document_chunks returned no id for \(document.sourceFile) chunk \(chunk.chunk.index)")
+                }
+                return id
+            }
         }
         try connection.query(
             """
@@ -134,14 +149,14 @@ struct DocumentWriter {
     /// Writes the embeddings of chunks that have none for the model: the vectors given, or copies of a stored
     /// embedding with the same chunk hash.
     private func writeEmbeddings(_ chunks: [(id: String, chunk: ChunkRow)], on connection: PostgresConnection) throws {
-        let given = chunks.filter { $0.chunk.vector != nil }
+        let given = chunks.compactMap { chunk in chunk.chunk.vector.map { (id: chunk.id, vector: $0) } }
         if !given.isEmpty {
             try connection.query(
                 """
                 INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
                 SELECT t.id::\(idType), t.v, $3 FROM unnest($1::text[], $2::vector[]) AS t(id, v)
                 """,
-                [PostgresArray(given.map(\.id)), vectorArray(given.map { $0.chunk.vector! }), model])
+                [PostgresArray(given.map(\.id)), vectorArray(given.map(\.vector)), model])
         }
         let copied = chunks.filter { $0.chunk.vector == nil }
         guard !copied.isEmpty else { return }
@@ -157,7 +172,7 @@ struct DocumentWriter {
             RETURNING chunk_id::text
             """, [PostgresArray(copied.map(\.id)), PostgresArray(copied.map(\.chunk.contentHash)), model])
         if result.count != copied.count {
-            let written = Set(result.rows.map { $0[0]! })
+            let written = Set(result.rows.compactMap { $0.first ?? nil })
             throw DocumentStoreError.embeddingVanished(
                 hashes: copied.filter { !written.contains($0.id) }.map(\.chunk.contentHash))
         }

@@ -29,7 +29,8 @@ public struct SchemaInfo: Sendable, Equatable {
             [PostgresArray(["document_chunks", "chunk_embeddings", "query_logs"])])
         var types: [String: (dataType: String, udt: String)] = [:]
         for row in columns.rows {
-            types["\(row[0]!).\(row[1]!)"] = (row[2]!, row[3]!)
+            let value = PostgresRow(columns: columns.columns, values: row)
+            types["\(try value.string(0)).\(try value.string(1))"] = (try value.string(2), try value.string(3))
         }
         func identifier(_ key: String) throws -> IdentifierType {
             guard let column = types[key] else {

@@ -27,13 +27,14 @@ public struct SchemaMigrator: Sendable {
     /// The configured embedding dimension; used for a new `chunk_embeddings` table.
     public var dimensions: Int
 
+    /// - Parameter dimensions: from the configuration, which accepts 1–16,000; PostgreSQL rejects anything else
+    ///   with its own message.
     public init(dimensions: Int) {
-        precondition((1...16_000).contains(dimensions), "dimensions are validated by the configuration")
         self.dimensions = dimensions
     }
 
     /// The latest schema version this build knows.
-    public static var latestVersion: Int { migrations.last!.version }
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// Applies every migration the database has not seen, in one transaction.
     /// - Parameter resizeEmptyEmbeddings: when the embeddings table is empty and sized for another dimension,

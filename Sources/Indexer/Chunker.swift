@@ -36,7 +36,7 @@ public struct Chunker: Sendable {
     /// - Parameters:
     ///   - options: Token budgets.
     ///   - counter: Token counter; the default estimates OpenAI cl100k_base.
-    public init(options: ChunkingOptions = ChunkingOptions(), counter: any TokenCounting = ApproximateTokenCounter()) {
+    public init(options: ChunkingOptions = .standard, counter: any TokenCounting = ApproximateTokenCounter()) {
         self.options = options
         self.counter = counter
     }

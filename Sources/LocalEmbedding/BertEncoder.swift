@@ -31,15 +31,18 @@ struct BertEncoder: Sendable {
         let configuration = weights.configuration
         let hidden = configuration.hiddenSize
         for sequence in sequences {
+            // trap: sequences come from WordPieceTokenizer, which truncates to maxPositions and emits only ids of the
+            // vocabulary checked against the weights' shape at load; a failure here is a bug in ragsync, not input.
             precondition(sequence.count <= configuration.maxPositions, "sequence longer than the model's positions")
+            // trap: as above.
             precondition(sequence.allSatisfy { 0 <= $0 && $0 < configuration.vocabularySize }, "token id out of range")
         }
-        let starts = sequences.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-        let rows = starts.last!
+        let starts = sequences.reduce(into: [0]) { $0.append(($0.last ?? 0) + $1.count) }
+        let rows = starts.last ?? 0
         guard rows > 0 else { return sequences.map { _ in [Float](repeating: 0, count: hidden) } }
         let workspace = BertWorkspace(
             rows: rows, configuration: configuration, workers: splitter.workerCount,
-            longest: sequences.map(\.count).max()!
+            longest: sequences.map(\.count).max() ?? 0
         )
         let tokens = sequences.flatMap { $0 }
         let positions = sequences.flatMap { 0..<$0.count }

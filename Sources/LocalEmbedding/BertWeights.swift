@@ -94,7 +94,10 @@ final class BertWeights: @unchecked Sendable {
             storage.deallocate()
             throw error
         }
+        // trap: storage was allocated above for every tensor (non-empty), and `at` is called only with the fixed
+        // names whose tensors were just read, so an absent name is a bug in this file, never a property of the file.
         let base = UnsafePointer(storage.baseAddress!)
+        // trap: as above.
         func at(_ name: String) -> UnsafePointer<Float> { base + offsets[name]! }
 
         self.storage = storage

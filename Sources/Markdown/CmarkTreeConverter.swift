@@ -23,9 +23,10 @@ enum CmarkTreeConverter {
     /// - Parameter text: Markdown source.
     /// - Returns: The flattened blocks in source order.
     static func blocks(parsing text: String) -> [MarkdownBlock] {
+        // trap: a constant set once at load; no document can change it.
         precondition(coreExtensionsRegistered)
         guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else {
-            // cmark only returns NULL when malloc fails, which its allocator turns into abort() anyway.
+            // trap: cmark only returns NULL when malloc fails, which its allocator turns into abort() anyway.
             preconditionFailure("cmark_parser_new failed")
         }
         defer { cmark_parser_free(parser) }

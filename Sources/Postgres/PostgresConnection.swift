@@ -117,7 +117,8 @@ public final class PostgresConnection {
 
     private func error(from result: OpaquePointer) -> PostgresError {
         func field(_ code: Character) -> String? {
-            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            // trap: `code` is one of libpq's constant ASCII field codes in this file.
+        guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
             return String(cString: value)
         }
         let sqlState = field("C")
@@ -168,6 +169,7 @@ extension String {
 
 /// Calls `body` with a NULL-terminated C array of C strings that lives for the call.
 private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    // trap: strdup fails only when memory is exhausted, where Swift's own allocations trap too.
     var owned: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0)! }
     defer { owned.forEach { free($0) } }
     owned.append(nil)
@@ -194,10 +196,12 @@ private func withParameterArrays<R>(
             lengths.append(0)
             formats.append(0)
         case .text(let text):
+            // trap: out of memory only, as above.
             owned.append(strdup(text)!)
             lengths.append(0)
             formats.append(0)
         case .binary(let bytes):
+            // trap: out of memory only, as above.
             let copy = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
             bytes.withUnsafeBytes { source in
                 if let base = source.baseAddress { UnsafeMutableRawPointer(copy).copyMemory(from: base, byteCount: source.count) }

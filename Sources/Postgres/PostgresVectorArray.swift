@@ -27,8 +27,9 @@ public struct PostgresVectorArray: PostgresEncodable {
             var offset = 0
             func put<Integer: FixedWidthInteger>(_ value: Integer) {
                 withUnsafeBytes(of: value.bigEndian) { source in
-                    UnsafeMutableRawPointer(buffer.baseAddress! + offset).copyMemory(
-                        from: source.baseAddress!, byteCount: source.count)
+                    // The buffer holds at least the 20-byte header and an integer's bytes are never empty.
+                    guard let target = buffer.baseAddress, let base = source.baseAddress else { return }
+                    UnsafeMutableRawPointer(target + offset).copyMemory(from: base, byteCount: source.count)
                 }
                 offset += MemoryLayout<Integer>.size
             }

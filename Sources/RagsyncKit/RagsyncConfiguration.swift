@@ -1,6 +1,8 @@
 // ragsync — RagsyncConfiguration: every setting, read from the environment and overridden by flags.
 
 public import Foundation
+public import Indexer
+import LocalEmbedding
 internal import Postgres
 
 /// ragsync's settings.
@@ -188,6 +190,21 @@ public struct RagsyncConfiguration: Sendable {
             self.maxWatchedFolders = try Self.integer(
                 environment["RAGSYNC_MAX_WATCHED_FOLDERS"], default: 0, range: 1...10_000_000,
                 setting: "RAGSYNC_MAX_WATCHED_FOLDERS")
+        }
+        // Checked now, so a contradiction exits 78 at start rather than when the first file is chunked.
+        _ = try chunkingOptions(maxTokens: isLocal ? WordPieceTokenizer.maxWordpieces : nil)
+    }
+
+    /// The chunk budgets of these settings.
+    /// - Parameter maxTokens: the embedder's own hard limit (the local model's wordpieces), or nil for the default
+    ///   maximum of the target.
+    /// - Throws: `ConfigurationError` naming `RAGSYNC_CHUNK_TOKENS` when the budgets contradict each other.
+    public func chunkingOptions(maxTokens: Int?) throws(ConfigurationError) -> ChunkingOptions {
+        do {
+            return try ChunkingOptions(
+                targetTokens: chunkTargetTokens, overlapTokens: chunkOverlapTokens, maxTokens: maxTokens)
+        } catch {
+            throw ConfigurationError(setting: "RAGSYNC_CHUNK_TOKENS (--chunk-tokens)", problem: error.description)
         }
     }
 

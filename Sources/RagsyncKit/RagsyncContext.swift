@@ -82,20 +82,18 @@ public struct RagsyncContext: Sendable {
     }
 
     /// The chunker with the configured sizes, in estimated OpenAI tokens.
-    public func makeChunker() -> Chunker {
-        Chunker(
-            options: ChunkingOptions(
-                targetTokens: configuration.chunkTargetTokens, overlapTokens: configuration.chunkOverlapTokens))
+    /// - Throws: `ConfigurationError` naming `RAGSYNC_CHUNK_TOKENS` when the sizes contradict each other.
+    public func makeChunker() throws(ConfigurationError) -> Chunker {
+        Chunker(options: try configuration.chunkingOptions(maxTokens: nil))
     }
 
     /// The chunker for an embedder: the local model's chunks are measured in its own wordpieces and never exceed
     /// what it reads (254), so no chunk is cut short.
-    public func makeChunker(for embedder: any EmbeddingProvider) -> Chunker {
-        guard let local = embedder as? LocalEmbeddingProvider else { return makeChunker() }
+    /// - Throws: `ConfigurationError` naming `RAGSYNC_CHUNK_TOKENS` when the sizes contradict each other.
+    public func makeChunker(for embedder: any EmbeddingProvider) throws(ConfigurationError) -> Chunker {
+        guard let local = embedder as? LocalEmbeddingProvider else { return try makeChunker() }
         return Chunker(
-            options: ChunkingOptions(
-                targetTokens: configuration.chunkTargetTokens, overlapTokens: configuration.chunkOverlapTokens,
-                maxTokens: WordPieceTokenizer.maxWordpieces),
+            options: try configuration.chunkingOptions(maxTokens: WordPieceTokenizer.maxWordpieces),
             counter: WordPieceTokenCounter(tokenizer: local.tokenizer))
     }
 
@@ -103,7 +101,7 @@ public struct RagsyncContext: Sendable {
     public func makeSyncEngine() throws -> SyncEngine {
         let embedder = try makeEmbedder()
         return try SyncEngine(
-            store: store, embedder: embedder, chunker: makeChunker(for: embedder),
+            store: store, embedder: embedder, chunker: try makeChunker(for: embedder),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger)
     }
 }

@@ -32,17 +32,22 @@ public struct SearchQuery: Sendable {
     /// Embeds the query text and returns the nearest chunks, closest first.
     public func run(store: DocumentStore, embedder: any EmbeddingProvider) async throws -> [Hit] {
         let response = try await embedder.embed([text])
+        guard let queryVector = response.vectors.first else {
+            throw EmbeddingError(
+                code: .malformedResponse, serverURL: "the embedder", detail: "no embedding came back for the query")
+        }
         let (vector, model, category, limit, exact) = (
-            PostgresVector(response.vectors[0]), store.model, category, limit, exact
+            PostgresVector(queryVector), store.model, category, limit, exact
         )
         let rows = try await store.client.withConnection { connection in
             try VectorSearchSQL.run(
                 on: connection, vector: vector, model: model, category: category, limit: limit, exact: exact)
         }
-        return rows.rows.map { row in
+        return try rows.decoded { row throws(PostgresError) in
             Hit(
-                chunkId: row[0]!, sourceFile: row[1]!, title: row[2], headingPath: row[3],
-                distance: Double(row[4] ?? "") ?? .nan, content: row[5] ?? "")
+                chunkId: try row.string(0), sourceFile: try row.string(1), title: row.optionalString(2),
+                headingPath: row.optionalString(3), distance: try row.optionalDouble(4) ?? .nan,
+                content: row.optionalString(5) ?? "")
         }
     }
 }

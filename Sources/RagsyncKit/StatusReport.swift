@@ -25,7 +25,7 @@ public struct StatusReport: Sendable {
             ).rows.map { ($0[0] ?? "", Int($0[1] ?? "0") ?? 0) }
             report.errors = try connection.query(
                 "SELECT source_file, last_error FROM ragsync_documents WHERE last_error IS NOT NULL ORDER BY 1"
-            ).rows.map { ($0[0]!, $0[1]!) }
+            ).rows.map { ($0.first.flatMap { $0 } ?? "", $0.count > 1 ? $0[1] ?? "" : "") }
             report.lastIndexed = try connection.query(
                 "SELECT to_char(max(indexed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ragsync_documents"
             ).scalar

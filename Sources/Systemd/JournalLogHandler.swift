@@ -56,7 +56,7 @@ public struct JournalLogHandler: LogHandler {
         var name = ""
         for scalar in key.unicodeScalars {
             switch scalar {
-            case "a"..."z": name.unicodeScalars.append(UnicodeScalar(scalar.value - 32)!)
+            case "a"..."z": name += scalar.properties.uppercaseMapping
             case "A"..."Z", "0"..."9": name.unicodeScalars.append(scalar)
             default: name += "_"
             }
@@ -95,8 +95,9 @@ public struct JournalLogHandler: LogHandler {
             ranges.append(start..<bytes.count)
         }
         return bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
             let vectors = ranges.map { range in
-                iovec(iov_base: UnsafeMutableRawPointer(mutating: buffer.baseAddress! + range.lowerBound), iov_len: range.count)
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: base + range.lowerBound), iov_len: range.count)
             }
             return sd_journal_sendv(vectors, Int32(vectors.count)) >= 0
         }

@@ -65,6 +65,7 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
             }
             let batch = queue.jobs
             queue.jobs.removeAll(keepingCapacity: true)
+            // trap: set before the thread starts and never cleared; no input reaches it.
             let executor = queue.executor!
             queue.condition.unlock()
             for job in batch {

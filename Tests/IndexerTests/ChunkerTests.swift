@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ChunkerTests {
     let counter = ApproximateTokenCounter()
-    let options = ChunkingOptions()
+    let options = ChunkingOptions.standard
 
     @Test func headingPathsFollowTheHeadingStack() throws {
         let markdown = """

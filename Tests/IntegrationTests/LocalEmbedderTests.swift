@@ -36,7 +36,7 @@ struct LocalEmbedderTests {
 
             // No chunk is longer than the model reads.
             let embedder = try context.makeEmbedder()
-            let chunker = context.makeChunker(for: embedder)
+            let chunker = try context.makeChunker(for: embedder)
             let longest = try await context.client.query("SELECT content FROM document_chunks").rows
                 .map { chunker.counter.tokenCount($0[0]!) }.max() ?? 0
             #expect(longest <= 254)

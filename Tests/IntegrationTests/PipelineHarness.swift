@@ -33,18 +33,25 @@ struct PipelineHarness {
         }
     }
 
-    func configuration(apiKey: String? = nil) throws -> RagsyncConfiguration {
+    func configuration(apiKey: String? = nil, environment extra: [String: String] = [:]) throws -> RagsyncConfiguration {
         var environment = [
             "DATABASE_URL": databaseURL, "OPENAI_BASE_URL": server.baseURL, "RAGSYNC_CONTENT_DIR": content.path,
             "RAGSYNC_EMBEDDING_DIMENSIONS": "256",
         ]
         if let apiKey { environment["OPENAI_API_KEY"] = apiKey }
+        environment.merge(extra) { _, new in new }
         return try RagsyncConfiguration(environment: environment)
     }
 
     /// Runs one reconcile as `ragsync sync` does, with fast retries.
-    func sync(apiKey: String? = nil, maxRetries: Int = 3) async throws -> SyncSummary {
-        let configuration = try configuration(apiKey: apiKey)
+    /// - Parameters:
+    ///   - scope: what to reconcile, as a watcher's batch names it; everything by default.
+    ///   - environment: settings added to the harness's own.
+    func sync(
+        apiKey: String? = nil, maxRetries: Int = 3, scope: ChangeBatch = ChangeBatch(isFullReconcile: true),
+        environment: [String: String] = [:]
+    ) async throws -> SyncSummary {
+        let configuration = try configuration(apiKey: apiKey, environment: environment)
         let context = try await RagsyncContext.open(configuration: configuration, logger: Logger(label: "test"))
         let embedder = OpenAIEmbeddingClient(
             configuration: OpenAIEmbeddingConfiguration(
@@ -53,9 +60,9 @@ struct PipelineHarness {
                 maxBackoff: .milliseconds(50), maxRetryAfter: .seconds(2)),
             logger: Logger(label: "test"))
         let engine = try SyncEngine(
-            store: context.store, embedder: embedder, chunker: context.makeChunker(),
+            store: context.store, embedder: embedder, chunker: try context.makeChunker(),
             contentDirectory: content, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"))
-        return try await engine.reconcile()
+        return try await engine.reconcile(scope)
     }
 
     /// The context `ragsync check` and `search` open on this harness.

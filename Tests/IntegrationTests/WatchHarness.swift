@@ -16,10 +16,10 @@ struct WatchHarness {
     /// Starts the daemon on a folder holding `files`, waits until it has indexed them, runs `body`, then stops the
     /// daemon with SIGTERM and checks that it exits 0.
     static func with(
-        files: [String: String] = [:], environment extra: [String: String] = [:],
+        files: [String: String] = [:], environment extra: [String: String] = [:], serverArguments: [String] = [],
         _ body: (WatchHarness) async throws -> Void
     ) async throws {
-        try await PipelineHarness.with { pipeline in
+        try await PipelineHarness.with(serverArguments: serverArguments) { pipeline in
             for (path, text) in files { try pipeline.write(path, text) }
             var environment = [
                 "DATABASE_URL": pipeline.databaseURL, "OPENAI_BASE_URL": pipeline.server.baseURL,

@@ -112,3 +112,19 @@ struct ChangeCoalescerTests {
         #expect(ChangeBatch(isFullReconcile: true).contains("anything.md"))
     }
 }
+
+@Suite("ChangeBatch scope")
+struct ChangeBatchScopeTests {
+    @Test func aFolderInsideAnotherFolderOfTheBatchIsNotWalkedAgain() {
+        let batch = ChangeBatch(folders: ["n1", "n1/n2", "n1/n2/n3", "n1 2", "n1 2/n2", "other"])
+        #expect(batch.outermostFolders == ["n1", "n1 2", "other"])
+    }
+
+    @Test func theWholeTreeCoversEveryFolder() {
+        #expect(ChangeBatch(folders: ["", "a", "b/c"]).outermostFolders == [""])
+    }
+
+    @Test func siblingsWithACommonPrefixAreBothWalked() {
+        #expect(ChangeBatch(folders: ["notes", "notes-old"]).outermostFolders == ["notes", "notes-old"])
+    }
+}

@@ -19,7 +19,11 @@ public struct ContentFileReader: Sendable {
     /// - Throws: ``ContentReadError`` naming the reason.
     public func read(_ path: String) throws(ContentReadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ContentReadError(.unreadable(String(cString: strerror(errno)))) }
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw ContentReadError(.vanished) }
+            throw ContentReadError(.unreadable(String(cString: strerror(code))))
+        }
         defer { close(descriptor) }
         var before = stat()
         guard fstat(descriptor, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG else {
@@ -37,8 +41,10 @@ public struct ContentFileReader: Sendable {
                 }
                 bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count)))
             }
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            let count = bytes.withUnsafeMutableBytes { buffer -> Int in
+                // Never nil: the buffer holds at least one byte (the file's size plus one).
+                guard let base = buffer.baseAddress else { return 0 }
+                return Glibc.read(descriptor, base + filled, buffer.count - filled)
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -64,6 +70,8 @@ public struct ContentReadError: Error, CustomStringConvertible {
         case unreadable(String)
         case tooLarge(size: Int, limit: Int)
         case changedWhileReading
+        /// The file was renamed or deleted between the event (or the walk) and the read: not a failure, an absence.
+        case vanished
     }
 
     public var reason: Reason
@@ -81,6 +89,7 @@ public struct ContentReadError: Error, CustomStringConvertible {
         case .tooLarge(let size, let limit):
             return "file is \(size) bytes, over the limit of \(limit) (RAGSYNC_MAX_FILE_BYTES)"
         case .changedWhileReading: return "file changed while being read; it will be read again"
+        case .vanished: return "file was moved or deleted before it could be read"
         }
     }
 }

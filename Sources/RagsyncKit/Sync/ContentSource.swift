@@ -58,12 +58,13 @@ actor ContentSource {
         }
         var scan = ContentScanner.Result(entries: [], skipped: [])
         var unknown = false
-        for folder in scope.folders.sorted() {
+        var found = Set<String>()
+        for folder in scope.outermostFolders {
             let part = scanner.scan(folder: folder)
-            scan.entries += part.entries
+            // A document reached twice (through a link to a folder walked too) is indexed once.
+            scan.entries += part.entries.filter { found.insert($0.relativePath).inserted }
             scan.skipped += part.skipped
         }
-        let found = Set(scan.entries.map(\.relativePath))
         for path in scope.files.sorted() where !found.contains(path) {
             switch scanner.entry(at: path) {
             case .document(let entry): scan.entries.append(entry)
@@ -94,6 +95,8 @@ actor ContentSource {
                 let bytes = try reader.read(entry.absolutePath)
                 files.append(
                     File(relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex))
+            } catch where error.reason == .vanished {
+                continue  // gone since the walk: absent, so a removal or the old half of a rename
             } catch {
                 unreadable.append(Unreadable(relativePath: entry.relativePath, error: error))
             }

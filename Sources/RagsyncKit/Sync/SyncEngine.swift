@@ -60,7 +60,8 @@ public struct SyncEngine: Sendable {
         var pending: [ContentSource.File] = []
         var onDisk = Set<String>()
         for file in snapshot.files {
-            onDisk.insert(file.relativePath)
+            // Each path once, whatever the walk found: a write batch names a document at most once.
+            guard onDisk.insert(file.relativePath).inserted else { continue }
             let record = stored[file.relativePath]
             if record?.contentHash == file.hash {
                 summary.unchanged += 1
@@ -192,6 +193,9 @@ public struct SyncEngine: Sendable {
                 } catch {
                     batch.failures.append((file.relativePath, contents.hash, error.message, error.description))
                 }
+            } catch where error.reason == .vanished {
+                // Moved or deleted since the walk: its own events bring a pass that removes or renames it.
+                logger.debug("\(file.relativePath) vanished before it was read", metadata: ["document": "\(file.relativePath)"])
             } catch {
                 batch.failures.append((file.relativePath, nil, error.description, error.description))
             }
@@ -249,9 +253,10 @@ public struct SyncEngine: Sendable {
             // A copied embedding vanished (another writer deleted it): embed those chunks and write again.
             let texts = Dictionary(
                 documents.flatMap { $0.chunks.map { ($0.contentHash.hex, $0.text) } }, uniquingKeysWith: { first, _ in first })
-            let response = try await embedder.embed(hashes.map { texts[$0]! })
-            for (hash, vector) in zip(hashes, response.vectors) { vectors[hash] = vector }
-            summary.chunksEmbedded += hashes.count
+            let missing = hashes.compactMap { hash in texts[hash].map { (hash: hash, text: $0) } }
+            let response = try await embedder.embed(missing.map(\.text))
+            for (chunk, vector) in zip(missing, response.vectors) { vectors[chunk.hash] = vector }
+            summary.chunksEmbedded += missing.count
             results = try await store.replace(documents.map { $0.update(vectors: vectors) })
         }
         let milliseconds = Int((ContinuousClock.now - started).seconds * 1000)
@@ -260,7 +265,7 @@ public struct SyncEngine: Sendable {
                 milliseconds: milliseconds, batch: documents.count)
         }
         summary.indexed += documents.count
-        summary.lastChanged = documents.last!.relativePath
+        summary.lastChanged = documents.last?.relativePath ?? summary.lastChanged
     }
 
     /// Embeds the batch's chunks whose hash has no embedding, each distinct text once, in as few requests as the

@@ -27,6 +27,20 @@ public struct ChangeBatch: Sendable, Equatable {
             || folders.contains { relativePath.hasPrefix($0.isEmpty ? "" : $0 + "/") }
     }
 
+    /// The folders to walk, without those inside another folder of the batch: a folder moved in and a folder moved
+    /// into it a moment later are one walk, so no document is found twice. Sorted, so walks are repeatable.
+    public var outermostFolders: [String] {
+        guard !folders.contains("") else { return [""] }
+        return folders.filter { folder in
+            var ancestor = Substring(folder)
+            while let slash = ancestor.lastIndex(of: "/") {
+                ancestor = ancestor[..<slash]
+                if folders.contains(String(ancestor)) { return false }
+            }
+            return true
+        }.sorted()
+    }
+
     /// Documents and folders in the batch, for STATUS.
     public var count: Int { files.count + folders.count }
 }
