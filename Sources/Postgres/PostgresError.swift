@@ -47,6 +47,13 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             || state == "53300"
     }
 
+    /// True when the server refused the credentials: a setting to fix, not an outage to wait out. libpq reports a
+    /// refused password at connection time without a SQLSTATE, so its message is the only sign there.
+    public var isAuthenticationFailure: Bool {
+        if let state = sqlState, state == "28P01" || state == "28000" { return true }
+        return code == .connectionFailed && message.contains("password authentication failed")
+    }
+
     public var description: String {
         var text: String
         switch code {

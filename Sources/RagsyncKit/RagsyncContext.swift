@@ -48,11 +48,6 @@ public struct RagsyncContext: Sendable {
         return RagsyncContext(configuration: configuration, client: client, store: store, logger: logger)
     }
 
-    /// The same database with new settings for embedding and chunking (after a reload).
-    public init(reusing context: RagsyncContext, configuration: RagsyncConfiguration) {
-        self.init(configuration: configuration, client: context.client, store: context.store, logger: context.logger)
-    }
-
     private init(configuration: RagsyncConfiguration, client: PostgresClient, store: DocumentStore, logger: Logger) {
         self.configuration = configuration
         self.client = client

@@ -1,21 +1,52 @@
-// ragsync — RagsyncFailure: which exit status an error ends a command with.
+// ragsync — RagsyncFailure: what kind of failure an error is, and which exit status a command ends with.
 
+internal import Embedding
 internal import IndexStore
 internal import Postgres
 
-/// Maps errors to exit statuses, so scripts and systemd can tell a configuration problem from an outage.
+/// The one place that classifies errors, so the daemon, the commands and systemd agree on what an error means.
 public enum RagsyncFailure {
-    /// 78 (EX_CONFIG) for configuration and schema problems the operator must fix, 69 (EX_UNAVAILABLE) for an
-    /// unreachable database, 1 otherwise.
-    public static func exitStatus(for error: any Error) -> Int32 {
+    /// What an error asks of whoever caught it.
+    public enum Kind: Sendable, Equatable {
+        /// A server is down or busy (the database, the embedding service): wait and try the same work again.
+        case outage
+        /// One document cannot be indexed as it is: record the error against it and go on with the others.
+        case document
+        /// A setting, the schema or a credential is wrong: nothing works until the operator fixes it (exit 78).
+        case configuration
+        /// Anything else: reported, and retried by the daemon with backoff.
+        case other
+    }
+
+    /// Classifies an error.
+    public static func kind(of error: any Error) -> Kind {
         switch error {
         case is ConfigurationError, is StoreError, is ContentDirectoryError:
-            return ConfigurationError.exitStatus
-        case let error as PostgresError where error.code == .connectionFailed:
-            // A refused password is a configuration error; an unreachable server is an outage.
-            return error.message.contains("password authentication failed") ? ConfigurationError.exitStatus : 69
+            return .configuration
+        case let error as PostgresError:
+            if error.isAuthenticationFailure { return .configuration }
+            return error.isTransient ? .outage : .other
+        case let error as EmbeddingError:
+            switch error.exitStatus {
+            case 78, 77: return .configuration
+            default: return error.isRetryable || error.exitStatus == 69 ? .outage : .other
+            }
+        case is ContentReadError:
+            return .document
         default:
-            return 1
+            return .other
+        }
+    }
+
+    /// 78 (EX_CONFIG) for configuration and schema problems the operator must fix, 69 (EX_UNAVAILABLE) for an
+    /// outage, 1 otherwise.
+    public static func exitStatus(for error: any Error) -> Int32 {
+        // The embedding client's sysexits codes say more (EX_NOPERM for a refused key, EX_PROTOCOL for a bad reply).
+        if let error = error as? EmbeddingError { return error.exitStatus }
+        switch kind(of: error) {
+        case .configuration: return ConfigurationError.exitStatus
+        case .outage: return 69
+        case .document, .other: return 1
         }
     }
 }

@@ -73,7 +73,7 @@ public struct IndexingDaemon: Sendable {
     // MARK: - Indexing loop
 
     private func indexChanges() async throws {
-        let context = try await connect()
+        var context = try await connect()
         var engine = try context.makeSyncEngine()
         notifier.send(.ready, .status("Connected; starting the first reconcile"))
         let ready =
@@ -90,7 +90,12 @@ public struct IndexingDaemon: Sendable {
         while let batch = await queue.next() {
             heartbeats.beat("indexer")
             if let reloaded = reload.takeConfiguration() {
-                engine = try RagsyncContext(reusing: context, configuration: reloaded).makeSyncEngine()
+                if let (newContext, newEngine) = await prepareReload(reloaded) {
+                    (context, engine) = (newContext, newEngine)
+                } else {
+                    reload.abandon()
+                    notifier.send(.ready)
+                }
             }
             board.update { $0.phase = .indexing(done: 0, total: 0, isFullReconcile: batch.isFullReconcile) }
             let problem: String
@@ -133,7 +138,7 @@ public struct IndexingDaemon: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 queue.giveBack(batch)
-                let isOutage = RagsyncFailure.exitStatus(for: error) == 69 || (error as? PostgresError)?.isTransient == true
+                let isOutage = RagsyncFailure.kind(of: error) == .outage
                 problem = isOutage ? "Database unreachable" : "Indexing failed (\(error))"
                 logger.error(
                     "\(problem): \(error)",
@@ -150,6 +155,28 @@ public struct IndexingDaemon: Sendable {
         }
     }
 
+    /// Builds everything a reload changes (settings, store and its model label, schema check, embedder and chunker)
+    /// and returns it only when every part succeeded; otherwise logs why and the current settings stay in force.
+    private func prepareReload(_ reloaded: RagsyncConfiguration) async -> (RagsyncContext, SyncEngine)? {
+        var reloaded = reloaded
+        // The watches and the connection follow the settings read at start; these two change on restart.
+        reloaded.databaseURL = configuration.databaseURL
+        reloaded.contentDirectory = configuration.contentDirectory
+        do {
+            let context = try await RagsyncContext.open(configuration: reloaded, logger: logger)
+            let engine = try context.makeSyncEngine()
+            logger.notice(
+                "reload applied: embedder \(reloaded.embedder.rawValue) (\(reloaded.embeddingModel))",
+                metadata: ["action": "reload-applied"])
+            return (context, engine)
+        } catch {
+            logger.error(
+                "reload refused, keeping the current settings: \(error)",
+                metadata: ["action": "reload-failed", "error": "\(error)"])
+            return nil
+        }
+    }
+
     /// Migrates (idempotent) and verifies the schema, retrying while the database is unreachable.
     private func connect() async throws -> RagsyncContext {
         var backoff = RetryBackoff()
@@ -159,7 +186,7 @@ public struct IndexingDaemon: Sendable {
             do {
                 _ = try await Migration.run(configuration: configuration, resizeEmptyEmbeddings: false, logger: logger)
                 return try await RagsyncContext.open(configuration: configuration, logger: logger)
-            } catch let error as PostgresError where RagsyncFailure.exitStatus(for: error) == 69 || error.isTransient {
+            } catch let error as PostgresError where RagsyncFailure.kind(of: error) == .outage {
                 let delay = backoff.nextDelay()
                 let problem = error.message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "no answer"
                 if problem != lastProblem {

@@ -27,6 +27,11 @@ final class ReloadState: Sendable {
         }
     }
 
+    /// The new settings could not be put in force; the reload is over without them.
+    func abandon() {
+        state.withLock { $0.awaitingReady = false }
+    }
+
     /// After a full reconcile: true when a reload was waiting for it (send READY=1).
     func finishReload() -> Bool {
         state.withLock { state in
