@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: check-traps setup build db-start db-stop db-url test test-systemd bench bench-smoke run clean-data embedding-server install uninstall
+.PHONY: check-traps setup build db-start db-stop db-url test test-systemd bench bench-smoke eval run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -53,6 +53,17 @@ bench-smoke: setup db-start
 	$(SWIFT) build --product ragsync
 	python3 bench/bench.py --binary $(BIN_DEBUG) --sizes 30 --runs 1 --edits 3 --burst 20 --idle-seconds 1 --local-texts 4 \
 		--out "$${TMPDIR:-/tmp}/ragsync-bench-smoke.json"
+
+# Retrieval quality (bench/eval.py): a release build indexes each of EVAL_SETS (FOLDER=TSV of questions, see
+# bench/eval/README.md) into its own fresh database with the local model, then asks every question in each of
+# EVAL_MODES (`ragsync search --mode`) and in the whole-file baseline. Prints R@1/5/10 and MRR@10 per set and for all
+# sets, lists the questions missed in the top 5, and writes bench/eval-results.json.
+#   make eval [EVAL_SETS="folder=questions.tsv ..."] [EVAL_MODES=vector,hybrid,text]
+EVAL_SETS ?= ../shared/corpora/swift-book/TSPL.docc=bench/eval/swift-book.tsv content=bench/eval/content.tsv
+EVAL_MODES ?= vector,hybrid,text
+eval: setup db-start
+	$(SWIFT) build -c release --product ragsync
+	python3 bench/eval.py --binary .build/release/ragsync $(foreach s,$(EVAL_SETS),--set $(s)) --modes $(EVAL_MODES),whole-file
 
 # The unit under a real systemd booted in a container (systemd-nspawn; needs root): start, status, journal fields,
 # an edit reaching the database, reload, watchdog restart, stop, exit 78, no key file. Under a minute.

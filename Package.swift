@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "ragsync",
             dependencies: [
-                "RagsyncKit", "Systemd",
+                "RagsyncKit", "Systemd", "IndexStore", "Indexer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -250,10 +250,15 @@ public struct ChunkRow: Sendable {
     /// The chunk's vector when it was just embedded; nil when an embedding with the same hash exists in the store
     /// and is copied there.
     public var vector: [Float]?
+    /// "Heading > Subheading", weighted above the body in the chunk's full text.
+    public var headingPath: String
 
-    public init(index: Int, content: String, contentHash: String, metadataJSON: String, vector: [Float]?) {
+    public init(
+        index: Int, content: String, contentHash: String, metadataJSON: String, vector: [Float]?, headingPath: String = ""
+    ) {
         self.index = index
         self.content = content
+        self.headingPath = headingPath
         self.contentHash = contentHash
         self.metadataJSON = metadataJSON
         self.vector = vector

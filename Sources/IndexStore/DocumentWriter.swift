@@ -139,10 +139,16 @@ struct DocumentWriter {
         }
         try connection.query(
             """
-            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash)
-            SELECT t.id::\(idType), t.path, t.hash FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, path, hash)
+            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, search_vector)
+            SELECT t.id::\(idType), t.path, t.hash, ragsync_search_vector(t.title, t.headings, t.content)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                AS t(id, path, hash, title, headings, content)
             """,
-            [PostgresArray(ids), PostgresArray(documents.map(\.sourceFile)), PostgresArray(chunks.map(\.chunk.contentHash))])
+            [
+                PostgresArray(ids), PostgresArray(documents.map(\.sourceFile)),
+                PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(documents.map(\.title)),
+                PostgresArray(chunks.map(\.chunk.headingPath)), PostgresArray(chunks.map(\.chunk.content)),
+            ])
         return ids
     }
 

@@ -27,10 +27,16 @@ public struct SchemaMigrator: Sendable {
     /// The configured embedding dimension; used for a new `chunk_embeddings` table.
     public var dimensions: Int
 
-    /// - Parameter dimensions: from the configuration, which accepts 1–16,000; PostgreSQL rejects anything else
-    ///   with its own message.
-    public init(dimensions: Int) {
+    /// The text search configuration of the chunks' full text (`RAGSYNC_TEXT_SEARCH_CONFIG`).
+    public var textSearchConfiguration: String
+
+    /// - Parameters:
+    ///   - dimensions: from the configuration, which accepts 1–16,000; PostgreSQL rejects anything else with its own
+    ///     message.
+    ///   - textSearchConfiguration: a PostgreSQL text search configuration, e.g. `english` or `simple`.
+    public init(dimensions: Int, textSearchConfiguration: String = RetrievalFunctions.defaultTextSearchConfiguration) {
         self.dimensions = dimensions
+        self.textSearchConfiguration = textSearchConfiguration
     }
 
     /// The latest schema version this build knows.
@@ -44,7 +50,7 @@ public struct SchemaMigrator: Sendable {
     public func migrate(
         on client: PostgresClient, resizeEmptyEmbeddings: Bool = false, logger: Logger
     ) async throws -> Report {
-        let dimensions = self.dimensions
+        let (dimensions, textSearchConfiguration) = (self.dimensions, self.textSearchConfiguration)
         return try await client.transaction { connection in
             try connection.query("SELECT pg_advisory_xact_lock(hashtext('ragsync.schema'))")
             try Self.ensureVectorExtension(on: connection)
@@ -83,6 +89,7 @@ public struct SchemaMigrator: Sendable {
                 schema.embeddingDimensions = dimensions
             }
             try Self.keepVectorsInline(dimensions: schema.embeddingDimensions, on: connection, logger: logger)
+            try RetrievalFunctions.useTextSearchConfiguration(textSearchConfiguration, on: connection)
             return Report(appliedVersions: appliedNow, schema: schema)
         }
     }
@@ -179,7 +186,14 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 1, name: "origin tables and indexes", apply: createOriginTables),
         Migration(version: 2, name: "ragsync bookkeeping", apply: createBookkeeping),
         Migration(version: 3, name: "vector index record", apply: createVectorIndexRecord),
+        Migration(version: 4, name: "full text and retrieval functions", apply: createRetrievalFunctions),
     ]
+
+    /// The chunks' full text and the web host's SQL functions (``RetrievalFunctions``).
+    private static func createRetrievalFunctions(_ connection: PostgresConnection, dimensions: Int) throws {
+        let schema = try SchemaInfo.read(from: connection)
+        try RetrievalFunctions.create(on: connection, idType: schema.chunkIdType.sqlName)
+    }
 
     /// What ragsync built the vector index for and the search setting it measured, read by the query contract.
     private static func createVectorIndexRecord(_ connection: PostgresConnection, dimensions: Int) throws {

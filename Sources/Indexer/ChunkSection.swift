@@ -18,6 +18,11 @@ struct ChunkSection {
     var headingPath: [String]
     var units: [Unit] = []
 
+    /// A stable key for content-defined group boundaries: the hash of the section's heading and first unit.
+    var cutKey: UInt64 {
+        StableHash.of(Substring((headingPath.last ?? "") + "\n" + (units.first?.text ?? "")))
+    }
+
     /// Groups blocks into sections; a heading without body produces no section of its own.
     static func sections(from blocks: [MarkdownBlock]) -> [ChunkSection] {
         var sections: [ChunkSection] = []

@@ -7,8 +7,11 @@
 /// it touches.
 ///
 /// How:
-/// 1. **Sections.** Headings are hard boundaries. Each chunk's text starts with a context line,
-///    "Title > Heading > Subheading", then a blank line, then the body.
+/// 1. **Sections.** A document that fits in one chunk stays one chunk. Otherwise consecutive small sections are
+///    packed together up to the target (their headings become lines of the body), a section is never split
+///    across two groups, and a section larger than the target is cut alone. Each chunk's text starts with a context
+///    line, "Title > Heading > Subheading" (the headings its sections share), then a blank line, then the body. The
+///    embedded text also carries the document's description (``DocumentDescription``) under the context line.
 /// 2. **Pieces.** Each block (paragraph, list item, code block, table row) is a piece; a block larger than
 ///    half the target is cut into sentences, a sentence into content-defined word groups, a word into
 ///    runs of characters.
@@ -45,33 +48,102 @@ public struct Chunker: Sendable {
     /// - Parameter document: The parsed document; only its title and blocks are used.
     /// - Returns: Chunks in document order, indexed from 0; none for a document without body text.
     public func chunks(for document: ParsedDocument) -> [DocumentChunk] {
+        let sections = ChunkSection.sections(from: document.blocks)
+        let sizes = sections.map(tokens(of:))
+        let description = DocumentDescription(
+            of: document, limit: options.contextTokens, leadParagraphUpTo: Self.leadParagraphDocumentTargets
+                * options.targetTokens, documentTokens: sizes.reduce(0, +), counter: counter)
+        // A document that fits in one chunk stays one chunk.
+        if sizes.reduce(0, +) <= options.maxTokens - Self.safetyMargin,
+            let whole = packedChunk(of: sections, title: document.title, description: description, index: 0)
+        {
+            return [whole]
+        }
         var chunks: [DocumentChunk] = []
-        for section in ChunkSection.sections(from: document.blocks) {
-            let header = contextLine(title: document.title, headingPath: section.headingPath)
-            let packer = SectionPacker(
-                options: options,
-                counter: counter,
-                header: header,
-                headerTokens: counter.tokenCount(header) + 1,
-                budget: options.maxTokens - Self.safetyMargin
-            )
-            let splitting = TextSplitting(counter: counter, limit: pieceLimit(headerTokens: packer.headerTokens))
-            var pieces: [TextPiece] = []
-            for unit in section.units {
-                splitting.appendPieces(of: Substring(unit.text), separator: unit.separator, to: &pieces)
+        let grouping = SectionGrouping(sizes: sizes, cutKeys: sections.map(\.cutKey), target: options.targetTokens)
+        for group in grouping.groups {
+            let members = Array(sections[group.range])
+            if group.isPacked,
+                let chunk = packedChunk(of: members, title: document.title, description: description, index: chunks.count)
+            {
+                chunks.append(chunk)
+                continue
             }
-            for body in packer.pack(pieces) {
-                chunks.append(
-                    DocumentChunk(
-                        index: chunks.count,
-                        headingPath: section.headingPath,
-                        text: body.text,
-                        tokenCount: body.tokens
-                    )
-                )
+            for section in members {
+                chunks += splitChunks(of: section, title: document.title, description: description, firstIndex: chunks.count)
             }
         }
         return chunks
+    }
+
+    /// A document shorter than this many targets gets its lead paragraph as description when its frontmatter has
+    /// none. Longer documents go without: the lead paragraph would be in every chunk's embedded text, so an edit to
+    /// it would re-embed the whole document, and their heading paths carry the context.
+    static let leadParagraphDocumentTargets = 4
+
+    /// Tokens of a section's units and heading line, as it stands in a packed chunk.
+    private func tokens(of section: ChunkSection) -> Int {
+        section.units.reduce(counter.tokenCount(section.headingPath.last ?? "") + 1) {
+            $0 + counter.tokenCount($1.text) + 1
+        }
+    }
+
+    /// Sections packed into one chunk: the context line names the headings they share, and each section whose
+    /// headings go further starts with a line naming the rest. Nil when the result exceeds the maximum after all.
+    private func packedChunk(
+        of sections: [ChunkSection], title: String, description: DocumentDescription, index: Int
+    ) -> DocumentChunk? {
+        guard let first = sections.first else { return nil }
+        var shared = first.headingPath
+        for section in sections.dropFirst() {
+            shared = Array(zip(shared, section.headingPath).prefix { $0 == $1 }.map(\.0))
+        }
+        var body = ""
+        for section in sections {
+            let rest = section.headingPath.dropFirst(shared.count)
+            var text = rest.isEmpty ? "" : rest.joined(separator: " > ") + "\n"
+            for (position, unit) in section.units.enumerated() {
+                if position > 0 { text += unit.separator }
+                text += unit.text
+            }
+            body += body.isEmpty ? text : "\n\n" + text
+        }
+        let line = contextLine(title: title, headingPath: shared)
+        let header = description.header(contextLine: line, body: body)
+        let text = header + "\n\n" + body
+        let tokens = counter.tokenCount(text)
+        guard tokens <= options.maxTokens else { return nil }
+        return DocumentChunk(
+            index: index, headingPath: shared, text: text, content: line + "\n\n" + body, tokenCount: tokens)
+    }
+
+    /// A section larger than the target, cut at content-defined points.
+    private func splitChunks(
+        of section: ChunkSection, title: String, description: DocumentDescription, firstIndex: Int
+    ) -> [DocumentChunk] {
+        let line = contextLine(title: title, headingPath: section.headingPath)
+        let header = description.header(contextLine: line, body: "")
+        let packer = SectionPacker(
+            options: options,
+            counter: counter,
+            header: header,
+            headerTokens: counter.tokenCount(header) + 1,
+            budget: options.maxTokens - Self.safetyMargin
+        )
+        let splitting = TextSplitting(counter: counter, limit: pieceLimit(headerTokens: packer.headerTokens))
+        var pieces: [TextPiece] = []
+        for unit in section.units {
+            splitting.appendPieces(of: Substring(unit.text), separator: unit.separator, to: &pieces)
+        }
+        return packer.pack(pieces).enumerated().map { offset, body in
+            DocumentChunk(
+                index: firstIndex + offset,
+                headingPath: section.headingPath,
+                text: header + "\n\n" + body.text,
+                content: line + "\n\n" + body.text,
+                tokenCount: body.tokens
+            )
+        }
     }
 
     /// The largest piece: half the target, and small enough that context line + overlap + piece always fit.

@@ -10,6 +10,9 @@ public struct ChunkingOptions: Sendable, Equatable {
     /// The hard maximum for a chunk's whole text (context line included). Kept well under the embedding
     /// model's 8191-token limit because token counts are estimates.
     public var maxTokens: Int
+    /// The most tokens of the document's one-line description repeated in every chunk's embedded text (frontmatter
+    /// `description` or `summary`, else the lead paragraph of a short document); 0 leaves it out.
+    public var contextTokens: Int
 
     /// The overlap never exceeds this, whatever ``overlapTokens`` says.
     public static let maximumOverlapTokens = 100
@@ -32,13 +35,20 @@ public struct ChunkingOptions: Sendable, Equatable {
     ///     ``defaultMaxTokens(forTarget:)``.
     /// - Throws: ``ChunkingOptionsError`` when the budgets contradict each other; settings come from users, so this
     ///   is an error to report, never a trap.
-    public init(targetTokens: Int = 500, overlapTokens: Int = 75, maxTokens: Int? = nil) throws(ChunkingOptionsError) {
+    public init(
+        targetTokens: Int = 500, overlapTokens: Int = 75, maxTokens: Int? = nil, contextTokens: Int = 48
+    ) throws(ChunkingOptionsError) {
         let maxTokens = maxTokens ?? Self.defaultMaxTokens(forTarget: targetTokens)
         guard targetTokens >= 16 else { throw ChunkingOptionsError("the target (\(targetTokens)) must be at least 16") }
         guard maxTokens > targetTokens else {
             throw ChunkingOptionsError("the target (\(targetTokens)) must be below the chunk maximum (\(maxTokens))")
         }
         guard overlapTokens >= 0 else { throw ChunkingOptionsError("the overlap (\(overlapTokens)) must not be negative") }
+        guard (0...maxTokens / 4).contains(contextTokens) else {
+            throw ChunkingOptionsError(
+                "the description budget (\(contextTokens)) must be from 0 to a quarter of the chunk maximum (\(maxTokens / 4))")
+        }
+        self.contextTokens = contextTokens
         self.targetTokens = targetTokens
         self.overlapTokens = overlapTokens
         self.maxTokens = maxTokens
@@ -48,6 +58,7 @@ public struct ChunkingOptions: Sendable, Equatable {
     public static let standard = ChunkingOptions(uncheckedTarget: 500, overlap: 75, maxTokens: 1000)
 
     private init(uncheckedTarget: Int, overlap: Int, maxTokens: Int) {
+        self.contextTokens = 48
         self.targetTokens = uncheckedTarget
         self.overlapTokens = overlap
         self.maxTokens = maxTokens

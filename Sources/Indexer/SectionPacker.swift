@@ -2,7 +2,7 @@
 
 /// Packs the pieces of one section into chunk texts; see ``Chunker`` for the rules.
 struct SectionPacker {
-    /// A finished chunk's text and token count.
+    /// A finished chunk's body (without the header) and the token count of header and body together.
     struct Body {
         var text: String
         var tokens: Int
@@ -70,19 +70,20 @@ struct SectionPacker {
         return (StableHash.of(piece.text) % scale) * spread < UInt64(cost) * scale
     }
 
-    /// Builds the chunk text; if it would somehow exceed `maxTokens`, drops the overlap, then halves.
+    /// Builds the chunk body; if header and body would somehow exceed `maxTokens`, drops the overlap, then halves.
     private func body(_ pieces: ArraySlice<TextPiece>, overlap: (text: String, tokens: Int)?) -> [Body] {
-        var text = header + "\n\n"
+        var text = ""
         if let overlap, let first = pieces.first {
             text += overlap.text
             text += first.separator
         }
         text += Self.join(pieces)
-        let tokens = counter.tokenCount(text)
+        let tokens = counter.tokenCount(header + "\n\n" + text)
         if tokens <= options.maxTokens || (overlap == nil && pieces.count == 1) {
             return [Body(text: text, tokens: tokens)]
         }
         if overlap != nil { return body(pieces, overlap: nil) }
+        guard pieces.count > 1 else { return [Body(text: text, tokens: tokens)] }
         let middle = pieces.startIndex + pieces.count / 2
         return body(pieces[..<middle], overlap: nil) + body(pieces[middle...], overlap: nil)
     }

@@ -13,7 +13,9 @@ public enum Migration {
         configuration: RagsyncConfiguration, resizeEmptyEmbeddings: Bool, logger: Logger
     ) async throws -> String {
         let client = PostgresClient(url: configuration.databaseURL)
-        let report = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).migrate(
+        let migrator = SchemaMigrator(
+            dimensions: configuration.embeddingDimensions, textSearchConfiguration: configuration.textSearchConfiguration)
+        let report = try await migrator.migrate(
             on: client, resizeEmptyEmbeddings: resizeEmptyEmbeddings, logger: logger)
         let applied =
             report.appliedVersions.isEmpty

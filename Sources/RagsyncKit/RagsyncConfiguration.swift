@@ -30,6 +30,10 @@ public struct RagsyncConfiguration: Sendable {
     public var embeddingDimensions: Int
     public var chunkTargetTokens: Int
     public var chunkOverlapTokens: Int
+    /// Tokens of the document's description repeated in each chunk's embedded text (0: none).
+    public var chunkContextTokens: Int
+    /// The PostgreSQL text search configuration of the chunks' full text, e.g. `english` or `simple`.
+    public var textSearchConfiguration: String
     /// Files larger than this are refused with an error naming the limit (bounded memory).
     public var maxFileBytes: Int
     public var logLevel: String
@@ -151,6 +155,16 @@ public struct RagsyncConfiguration: Sendable {
                 setting: "RAGSYNC_CHUNK_OVERLAP (--chunk-overlap)",
                 problem: "\(chunkOverlapTokens) must be less than half of RAGSYNC_CHUNK_TOKENS (\(chunkTargetTokens))")
         }
+        self.chunkContextTokens = try Self.integer(
+            environment["RAGSYNC_CHUNK_CONTEXT_TOKENS"], default: isLocal ? 40 : 60, range: 0...200,
+            setting: "RAGSYNC_CHUNK_CONTEXT_TOKENS")
+        let textSearch = environment["RAGSYNC_TEXT_SEARCH_CONFIG"] ?? "english"
+        guard !textSearch.isEmpty, textSearch.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_TEXT_SEARCH_CONFIG",
+                problem: "\(textSearch) is not a text search configuration name (e.g. english, simple, german)")
+        }
+        self.textSearchConfiguration = textSearch
         self.maxFileBytes = try Self.integer(
             environment["RAGSYNC_MAX_FILE_BYTES"], default: 8 * 1024 * 1024, range: 1024...1_073_741_824,
             setting: "RAGSYNC_MAX_FILE_BYTES")
@@ -202,9 +216,11 @@ public struct RagsyncConfiguration: Sendable {
     public func chunkingOptions(maxTokens: Int?) throws(ConfigurationError) -> ChunkingOptions {
         do {
             return try ChunkingOptions(
-                targetTokens: chunkTargetTokens, overlapTokens: chunkOverlapTokens, maxTokens: maxTokens)
+                targetTokens: chunkTargetTokens, overlapTokens: chunkOverlapTokens, maxTokens: maxTokens,
+                contextTokens: chunkContextTokens)
         } catch {
-            throw ConfigurationError(setting: "RAGSYNC_CHUNK_TOKENS (--chunk-tokens)", problem: error.description)
+            throw ConfigurationError(
+                setting: "RAGSYNC_CHUNK_TOKENS (--chunk-tokens), RAGSYNC_CHUNK_CONTEXT_TOKENS", problem: error.description)
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
     let counter = ApproximateTokenCounter()
     let options = ChunkingOptions.standard
 
-    @Test func headingPathsFollowTheHeadingStack() throws {
+    @Test func aDocumentThatFitsInOneChunkStaysOneChunkWithItsHeadingsAsLines() throws {
         let markdown = """
             # Jane Doe
             Intro line.
@@ -22,15 +22,63 @@ import Testing
             - Postgres
             """
         let result = try chunks(markdown)
-        #expect(result.map(\.headingPath) == [
-            ["Jane Doe"],
-            ["Jane Doe", "Experience", "Acme Corp", "Staff Engineer"],
-            ["Jane Doe", "Experience", "Beta Inc"],
-            ["Jane Doe", "Skills"],
-        ])
-        #expect(result[1].text == "Jane Doe > Experience > Acme Corp > Staff Engineer\n\nBuilt things.")
-        #expect(result[3].text == "Jane Doe > Skills\n\n- Swift\n- Postgres")
-        #expect(result.map(\.index) == [0, 1, 2, 3])
+        #expect(result.map(\.headingPath) == [["Jane Doe"]])
+        #expect(result.first?.content == """
+            Jane Doe
+
+            Intro line.
+
+            Experience > Acme Corp > Staff Engineer
+            Built things.
+
+            Experience > Beta Inc
+            Did stuff.
+
+            Skills
+            - Swift
+            - Postgres
+            """)
+        // The lead paragraph is the description, already in the body: not repeated in the embedded text.
+        #expect(result.first?.text == result.first?.content)
+    }
+
+    @Test func sectionsLargerThanTheTargetAreCutAloneAndKeepTheirFullHeadingPath() throws {
+        var generator = TextGenerator(seed: 3)
+        let body = { (0..<12).map { _ in generator.paragraph() }.joined(separator: "\n\n") }
+        let markdown = "# Jane Doe\n\n## Experience\n\n### Acme Corp\n\n\(body())\n\n## Skills\n\n\(body())\n"
+        let result = try chunks(markdown)
+        let paths = result.map(\.headingPath)
+        #expect(paths.contains(["Jane Doe", "Experience", "Acme Corp"]))
+        #expect(paths.contains(["Jane Doe", "Skills"]))
+        #expect(result.filter { $0.headingPath == ["Jane Doe", "Skills"] }.allSatisfy { $0.content.hasPrefix("Jane Doe > Skills\n\n") })
+        #expect(result.map(\.index) == Array(0..<result.count))
+    }
+
+    @Test func twentyThousandOneLineSectionsBecomeAFewHundredChunksNearTheTarget() throws {
+        // 21 bytes a section, as in the 417 KB file of issue 17.
+        let markdown = (0..<20_000).map { "## s\($0)\n\nline \($0)" }.joined(separator: "\n\n")
+        let result = try chunks(markdown)
+        #expect(result.count <= 400, "\(result.count) chunks")
+        #expect(result.allSatisfy { $0.tokenCount <= options.maxTokens })
+        let average = result.map(\.tokenCount).reduce(0, +) / max(result.count, 1)
+        #expect(average >= options.targetTokens * 3 / 4, "average \(average) tokens")
+    }
+
+    @Test func aFrontmatterDescriptionIsEmbeddedWithEveryChunkButNotStored() throws {
+        let body = longDocument().joined(separator: "\n\n")
+        let result = try chunks("---\ntitle: Handbook\ndescription: How the platform team runs on-call.\n---\n" + body)
+        #expect(result.count > 5)
+        #expect(result.allSatisfy { $0.text.hasPrefix($0.content.prefix { $0 != "\n" } + "\nHow the platform team runs on-call.\n\n") })
+        #expect(result.allSatisfy { !$0.content.contains("How the platform team runs on-call.") })
+    }
+
+    @Test func aShortDocumentsLeadParagraphIsEmbeddedWithItsLaterChunks() throws {
+        var generator = TextGenerator(seed: 5)
+        let lead = "Tar archives files into one stream."
+        let sections = (0..<4).map { "## Part \($0)\n\n" + (0..<5).map { _ in generator.paragraph() }.joined(separator: "\n\n") }
+        let result = try chunks("# tar\n\n\(lead)\n\n" + sections.joined(separator: "\n\n"))
+        #expect(result.count >= 2)
+        #expect(result.dropFirst().allSatisfy { $0.text.contains(lead) && !$0.content.contains(lead) })
     }
 
     @Test func tablesAreFlattenedToHeaderValuePairs() throws {

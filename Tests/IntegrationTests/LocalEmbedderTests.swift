@@ -44,7 +44,7 @@ struct LocalEmbedderTests {
             let models = try await context.client.query("SELECT DISTINCT embedding_model FROM chunk_embeddings").rows
             #expect(models.map { $0[0] } == ["all-MiniLM-L6-v2"])
             let hits = try await SearchQuery(text: "What is her experience with Kafka streaming?", limit: 3).run(
-                store: context.store, embedder: embedder)
+                store: context.store, embedder: embedder).hits
             #expect(hits.first?.sourceFile == "resume.md")
             #expect(
                 hits.first?.headingPath == "Maya Okafor > Experience > Northwind Logistics — Staff Engineer (2021–present)",

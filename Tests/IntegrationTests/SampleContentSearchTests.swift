@@ -22,7 +22,7 @@ struct SampleContentSearchTests {
             let context = try await RagsyncContext.open(
                 configuration: try harness.configuration(), logger: Logger(label: "test"))
             let hits = try await SearchQuery(text: "time series database for buoy readings", limit: 3).run(
-                store: context.store, embedder: try context.makeEmbedder())
+                store: context.store, embedder: try context.makeEmbedder()).hits
             #expect(hits.first?.sourceFile == "projects/tidewatch.md")
             #expect(hits.first?.headingPath == "Tidewatch > Architecture")
         }

@@ -40,8 +40,9 @@ struct PreparedDocument: Sendable {
             metadata["chunk_hash"] = .string(chunk.contentHash.hex)
             metadata["token_count"] = .int(chunk.tokenCount)
             return ChunkRow(
-                index: chunk.index, content: chunk.text, contentHash: chunk.contentHash.hex,
-                metadataJSON: JSONValue.object(metadata).jsonText, vector: vectors[chunk.contentHash.hex])
+                index: chunk.index, content: chunk.content, contentHash: chunk.contentHash.hex,
+                metadataJSON: JSONValue.object(metadata).jsonText, vector: vectors[chunk.contentHash.hex],
+                headingPath: chunk.headingPath.joined(separator: " > "))
         }
         return DocumentUpdate(
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,

@@ -1,0 +1,392 @@
+// ragsync — RetrievalFunctions: the web host's contract as SQL functions, and the full-text column they search.
+
+public import Postgres
+
+/// The SQL functions a web host calls (through Supabase's `rpc()`, psycopg or psql), created by `ragsync migrate`:
+///
+/// - `match_document_chunks(query_embedding, match_count, filter, one_per_document)`: nearest chunks by cosine
+///   distance;
+/// - `hybrid_search_document_chunks(query_text, query_embedding, match_count, filter, full_text_weight,
+///   semantic_weight, rrf_k, one_per_document)`: reciprocal rank fusion of that ranking with PostgreSQL full text.
+///
+/// Both set the probes or ef_search ragsync measured for the current vector index themselves, and filter on
+/// `filter` keys `embedding_model`, `category`, `tags` (a JSON array; every tag must be present) and `source_file`.
+/// The full text lives in `ragsync_chunks.search_vector` (title weighted A, headings B, body D), written by ragsync in
+/// the same transaction as its chunk, so the origin tables keep their shape.
+public enum RetrievalFunctions {
+    /// The text search configuration used when none was set (`RAGSYNC_TEXT_SEARCH_CONFIG`).
+    public static let defaultTextSearchConfiguration = "english"
+
+    /// The migration: the settings table, the search vector column with its GIN index, the helper functions and
+    /// the two contract functions. `idType` is the chunk id's SQL type read from the catalog, never input.
+    static func create(on connection: PostgresConnection, idType: String) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS ragsync_settings (
+                key text PRIMARY KEY,
+                value text NOT NULL
+            );
+            ALTER TABLE ragsync_chunks ADD COLUMN IF NOT EXISTS search_vector tsvector;
+            CREATE INDEX IF NOT EXISTS ix_ragsync_chunks_search_vector ON ragsync_chunks USING gin (search_vector);
+
+            CREATE OR REPLACE FUNCTION ragsync_text_search_config() RETURNS regconfig
+            LANGUAGE sql STABLE AS $$
+                SELECT coalesce(
+                    (SELECT value FROM ragsync_settings WHERE key = 'text_search_config'), 'english')::regconfig
+            $$;
+
+            CREATE OR REPLACE FUNCTION ragsync_search_vector(title text, heading_path text, body text)
+            RETURNS tsvector LANGUAGE sql STABLE AS $$
+                SELECT setweight(to_tsvector(ragsync_text_search_config(), coalesce(title, '')), 'A')
+                    || setweight(to_tsvector(ragsync_text_search_config(), coalesce(heading_path, '')), 'B')
+                    || setweight(to_tsvector(ragsync_text_search_config(), coalesce(body, '')), 'D')
+            $$;
+
+            -- Any of the question's words, not all of them: questions are sentences, not keyword lists.
+            CREATE OR REPLACE FUNCTION ragsync_search_query(query_text text) RETURNS tsquery
+            LANGUAGE sql STABLE AS $$
+                SELECT nullif(replace(plainto_tsquery(ragsync_text_search_config(), query_text)::text, ' & ', ' | '), '')::tsquery
+            $$;
+
+            CREATE OR REPLACE FUNCTION ragsync_chunk_matches(c document_chunks, e_model text, filter jsonb)
+            RETURNS boolean LANGUAGE sql STABLE AS $$
+                SELECT (filter->>'embedding_model' IS NULL OR e_model IS NULL OR e_model = filter->>'embedding_model')
+                   AND (filter->>'category' IS NULL OR c.category = filter->>'category')
+                   AND (filter->>'source_file' IS NULL OR c.source_file = filter->>'source_file')
+                   AND (filter->'tags' IS NULL OR coalesce(c.metadata_json->'tags', '[]'::jsonb) @> (filter->'tags'))
+            $$;
+
+            CREATE OR REPLACE FUNCTION ragsync_use_measured_search_settings() RETURNS void
+            LANGUAGE sql VOLATILE AS $$
+                SELECT set_config('ivfflat.probes', coalesce((SELECT probes FROM ragsync_vector_index
+                                  WHERE index_name = 'idx_embedding_vector_cosine'), 1)::text, true),
+                       set_config('hnsw.ef_search', coalesce((SELECT ef_search FROM ragsync_vector_index
+                                  WHERE index_name = 'idx_embedding_vector_cosine'), 40)::text, true),
+                       set_config('ivfflat.iterative_scan', 'relaxed_order', true),
+                       set_config('hnsw.iterative_scan', 'relaxed_order', true);
+            $$;
+            """)
+        try connection.execute(
+            """
+            DROP FUNCTION IF EXISTS match_document_chunks(vector, integer, jsonb, boolean);
+            CREATE FUNCTION match_document_chunks(
+                query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
+                one_per_document boolean DEFAULT false)
+            RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
+                           category text, content text, similarity double precision)
+            LANGUAGE plpgsql VOLATILE AS $$
+            #variable_conflict use_column
+            BEGIN
+                PERFORM ragsync_use_measured_search_settings();
+                RETURN QUERY
+                WITH nearest AS MATERIALIZED (
+                    SELECT c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
+                           c.category, c.content, e.embedding <=> query_embedding AS distance
+                    FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
+                    WHERE ragsync_chunk_matches(c, e.embedding_model, filter)
+                    ORDER BY e.embedding <=> query_embedding
+                    LIMIT CASE WHEN one_per_document THEN greatest(match_count, 10) * 10 ELSE match_count END
+                ), best AS (
+                    SELECT DISTINCT ON (CASE WHEN one_per_document THEN n.source_file ELSE n.chunk_id::text END) n.*
+                    FROM nearest n
+                    ORDER BY CASE WHEN one_per_document THEN n.source_file ELSE n.chunk_id::text END, n.distance
+                )
+                SELECT b.chunk_id, b.source_file, b.document_title, b.heading_path, b.category, b.content,
+                       1 - b.distance
+                FROM best b ORDER BY b.distance LIMIT match_count;
+            END
+            $$;
+
+            DROP FUNCTION IF EXISTS hybrid_search_document_chunks(
+                text, vector, integer, jsonb, double precision, double precision, integer, boolean);
+            CREATE FUNCTION hybrid_search_document_chunks(
+                query_text text, query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
+                full_text_weight double precision DEFAULT 1, semantic_weight double precision DEFAULT 1,
+                rrf_k integer DEFAULT 60, one_per_document boolean DEFAULT false)
+            RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
+                           category text, content text, similarity double precision, text_rank integer,
+                           semantic_rank integer, score double precision)
+            LANGUAGE plpgsql VOLATILE AS $$
+            #variable_conflict use_column
+            DECLARE
+                candidates integer := greatest(match_count, 20) * CASE WHEN one_per_document THEN 10 ELSE 2 END;
+                text_query tsquery := ragsync_search_query(query_text);
+            BEGIN
+                PERFORM ragsync_use_measured_search_settings();
+                RETURN QUERY
+                WITH semantic AS MATERIALIZED (
+                    SELECT e.chunk_id, e.embedding <=> query_embedding AS distance
+                    FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
+                    WHERE semantic_weight > 0 AND ragsync_chunk_matches(c, e.embedding_model, filter)
+                    ORDER BY e.embedding <=> query_embedding
+                    LIMIT candidates
+                ), semantic_ranked AS (
+                    SELECT s.chunk_id, s.distance, row_number() OVER (ORDER BY s.distance)::integer AS rank
+                    FROM semantic s
+                ), full_text AS (
+                    SELECT r.chunk_id, row_number() OVER (ORDER BY ts_rank_cd(r.search_vector, text_query) DESC)::integer AS rank
+                    FROM ragsync_chunks r JOIN document_chunks c ON c.chunk_id = r.chunk_id
+                    WHERE full_text_weight > 0 AND text_query IS NOT NULL AND r.search_vector @@ text_query
+                      AND ragsync_chunk_matches(c, NULL, filter)
+                      AND (filter->>'embedding_model' IS NULL OR EXISTS (
+                          SELECT 1 FROM chunk_embeddings e
+                          WHERE e.chunk_id = r.chunk_id AND e.embedding_model = filter->>'embedding_model'))
+                    ORDER BY ts_rank_cd(r.search_vector, text_query) DESC
+                    LIMIT candidates
+                ), fused AS (
+                    SELECT coalesce(s.chunk_id, f.chunk_id) AS chunk_id, s.distance, f.rank AS text_rank,
+                           s.rank AS semantic_rank,
+                           coalesce(semantic_weight / (rrf_k + s.rank), 0.0)
+                               + coalesce(full_text_weight / (rrf_k + f.rank), 0.0) AS score
+                    FROM semantic_ranked s FULL JOIN full_text f ON f.chunk_id = s.chunk_id
+                ), best AS (
+                    SELECT DISTINCT ON (CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END)
+                           c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
+                           c.category, c.content, 1 - u.distance AS similarity, u.text_rank, u.semantic_rank, u.score
+                    FROM fused u JOIN document_chunks c ON c.chunk_id = u.chunk_id
+                    ORDER BY CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END, u.score DESC
+                )
+                SELECT b.chunk_id, b.source_file, b.document_title, b.heading_path, b.category, b.content,
+                       b.similarity, b.text_rank, b.semantic_rank, b.score
+                FROM best b ORDER BY b.score DESC, b.semantic_rank NULLS LAST LIMIT match_count;
+            END
+            $$;
+            """)
+        try connection.execute(
+            """
+            UPDATE ragsync_chunks r
+            SET search_vector = ragsync_search_vector(d.document_title, d.metadata_json->>'heading_path', d.content)
+            FROM document_chunks d
+            WHERE d.chunk_id = r.chunk_id AND r.search_vector IS NULL
+            """)
+    }
+
+    /// Puts the configured text search configuration in force; when it changed, every chunk's search vector is
+    /// computed again in the same transaction (one set-based statement).
+    /// - Throws: `StoreError` naming `RAGSYNC_TEXT_SEARCH_CONFIG` when PostgreSQL has no such configuration.
+    static func useTextSearchConfiguration(_ name: String, on connection: PostgresConnection) throws {
+        let exists = try connection.query("SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = $1)", [name]).scalar == "t"
+        guard exists else {
+            let available = try connection.query("SELECT string_agg(cfgname, ', ' ORDER BY cfgname) FROM pg_ts_config")
+                .scalar ?? ""
+            throw StoreError(
+                .unsupportedSchema,
+                message: "RAGSYNC_TEXT_SEARCH_CONFIG: PostgreSQL has no text search configuration \(name); "
+                    + "use one of \(available)")
+        }
+        let current = try connection.query(
+            "SELECT value FROM ragsync_settings WHERE key = 'text_search_config'"
+        ).scalar ?? defaultTextSearchConfiguration
+        guard current != name else { return }
+        try connection.query(
+            """
+            INSERT INTO ragsync_settings (key, value) VALUES ('text_search_config', $1)
+            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+            """, [name])
+        try connection.execute(
+            """
+            UPDATE ragsync_chunks r
+            SET search_vector = ragsync_search_vector(d.document_title, d.metadata_json->>'heading_path', d.content)
+            FROM document_chunks d
+            WHERE d.chunk_id = r.chunk_id
+            """)
+    }
+}
+
+/// How ``RetrievalFunctions/search(on:request:)`` ranks.
+public enum RetrievalMode: String, Sendable, CaseIterable {
+    /// Reciprocal rank fusion of the vector ranking and full text.
+    case hybrid
+    /// Cosine distance alone (`match_document_chunks`).
+    case vector
+    /// Full text alone (`hybrid_search_document_chunks` with no semantic weight).
+    case text
+}
+
+/// One search through the SQL functions.
+public struct RetrievalRequest: Sendable {
+    public var mode: RetrievalMode
+    public var text: String
+    public var vector: PostgresVector
+    public var count: Int
+    /// The `filter` argument: `embedding_model`, `category`, `tags`, `source_file`.
+    public var filter: JSONFilter
+    public var onePerDocument: Bool
+    /// Weights of the fusion; the measured defaults live with the command that chooses them.
+    public var fullTextWeight: Double
+    public var semanticWeight: Double
+    public var rrfK: Int
+
+    public init(
+        mode: RetrievalMode, text: String, vector: PostgresVector, count: Int, filter: JSONFilter,
+        onePerDocument: Bool, fullTextWeight: Double, semanticWeight: Double, rrfK: Int
+    ) {
+        self.mode = mode
+        self.text = text
+        self.vector = vector
+        self.count = count
+        self.filter = filter
+        self.onePerDocument = onePerDocument
+        self.fullTextWeight = fullTextWeight
+        self.semanticWeight = semanticWeight
+        self.rrfK = rrfK
+    }
+
+    /// The `filter` keys, serialized as a JSON object.
+    public struct JSONFilter: Sendable {
+        public var embeddingModel: String?
+        public var category: String?
+        public var tags: [String]
+
+        public init(embeddingModel: String?, category: String?, tags: [String] = []) {
+            self.embeddingModel = embeddingModel
+            self.category = category
+            self.tags = tags
+        }
+
+        /// The object as text, built from escaped JSON strings.
+        var jsonText: String {
+            var members: [String] = []
+            if let embeddingModel { members.append("\"embedding_model\":\(Self.quoted(embeddingModel))") }
+            if let category { members.append("\"category\":\(Self.quoted(category))") }
+            if !tags.isEmpty { members.append("\"tags\":[\(tags.map(Self.quoted).joined(separator: ","))]") }
+            return "{" + members.joined(separator: ",") + "}"
+        }
+
+        private static func quoted(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+    }
+}
+
+/// One row a search returned.
+public struct RetrievedChunk: Sendable {
+    public var chunkId: String
+    public var sourceFile: String
+    public var title: String?
+    public var headingPath: String?
+    public var category: String?
+    public var content: String
+    /// Cosine similarity (1 − distance); nil for a chunk found by full text only.
+    public var similarity: Double?
+    /// The fused score (hybrid and text modes); the similarity in vector mode.
+    public var score: Double
+    public var textRank: Int?
+    public var semanticRank: Int?
+
+    public init(
+        chunkId: String, sourceFile: String, title: String?, headingPath: String?, category: String?, content: String,
+        similarity: Double?, score: Double, textRank: Int?, semanticRank: Int?
+    ) {
+        self.chunkId = chunkId
+        self.sourceFile = sourceFile
+        self.title = title
+        self.headingPath = headingPath
+        self.category = category
+        self.content = content
+        self.similarity = similarity
+        self.score = score
+        self.textRank = textRank
+        self.semanticRank = semanticRank
+    }
+}
+
+/// Why a search found nothing, so the message can say what to do.
+public enum EmptyResultReason: Sendable, Equatable {
+    /// No chunks at all: nothing is indexed.
+    case noDocuments
+    /// Chunks exist but none has an embedding of this model; the models that have some, with counts.
+    case noEmbeddings(model: String, otherModels: [(model: String, count: Int)])
+    /// The filter matches no chunk; the categories that exist.
+    case filterMatchesNothing(categories: [String])
+    /// None of the above: the query matched nothing (text mode).
+    case noMatch
+
+    public static func == (lhs: EmptyResultReason, rhs: EmptyResultReason) -> Bool {
+        switch (lhs, rhs) {
+        case (.noDocuments, .noDocuments), (.noMatch, .noMatch): return true
+        case (.noEmbeddings(let a, let x), .noEmbeddings(let b, let y)):
+            return a == b && x.map(\.model) == y.map(\.model) && x.map(\.count) == y.map(\.count)
+        case (.filterMatchesNothing(let a), .filterMatchesNothing(let b)): return a == b
+        default: return false
+        }
+    }
+}
+
+extension RetrievalFunctions {
+    /// Runs a search through `match_document_chunks` or `hybrid_search_document_chunks`.
+    public static func search(on connection: PostgresConnection, request: RetrievalRequest) throws -> [RetrievedChunk] {
+        switch request.mode {
+        case .vector:
+            let rows = try connection.query(
+                """
+                SELECT chunk_id::text, source_file, document_title, heading_path, category, content, similarity
+                FROM match_document_chunks($1::vector, $2, $3::jsonb, $4)
+                """, [request.vector, request.count, request.filter.jsonText, request.onePerDocument])
+            return try rows.decoded { row throws(PostgresError) in
+                let similarity = try row.optionalDouble(6)
+                return RetrievedChunk(
+                    chunkId: try row.string(0), sourceFile: try row.string(1), title: row.optionalString(2),
+                    headingPath: row.optionalString(3), category: row.optionalString(4),
+                    content: row.optionalString(5) ?? "", similarity: similarity, score: similarity ?? 0,
+                    textRank: nil, semanticRank: nil)
+            }
+        case .hybrid, .text:
+            let rows = try connection.query(
+                """
+                SELECT chunk_id::text, source_file, document_title, heading_path, category, content, similarity,
+                       text_rank, semantic_rank, score
+                FROM hybrid_search_document_chunks($1, $2::vector, $3, $4::jsonb, $5, $6, $7, $8)
+                """,
+                [
+                    request.text, request.vector, request.count, request.filter.jsonText, request.fullTextWeight,
+                    request.mode == .text ? 0.0 : request.semanticWeight, request.rrfK, request.onePerDocument,
+                ])
+            return try rows.decoded { row throws(PostgresError) in
+                RetrievedChunk(
+                    chunkId: try row.string(0), sourceFile: try row.string(1), title: row.optionalString(2),
+                    headingPath: row.optionalString(3), category: row.optionalString(4),
+                    content: row.optionalString(5) ?? "", similarity: try row.optionalDouble(6),
+                    score: try row.optionalDouble(9) ?? 0, textRank: try row.optionalInt(7),
+                    semanticRank: try row.optionalInt(8))
+            }
+        }
+    }
+
+    /// Says why a search with this model and category found nothing.
+    public static func emptyResultReason(
+        on connection: PostgresConnection, model: String, category: String?
+    ) throws -> EmptyResultReason {
+        let chunks = try connection.query("SELECT count(*) FROM document_chunks").scalarInt
+        guard chunks > 0 else { return .noDocuments }
+        let models = try connection.query(
+            "SELECT embedding_model, count(*) FROM chunk_embeddings GROUP BY 1 ORDER BY 2 DESC"
+        ).decoded { row throws(PostgresError) in (model: try row.string(0), count: try row.int(1)) }
+        guard models.contains(where: { $0.model == model }) else {
+            return .noEmbeddings(model: model, otherModels: models)
+        }
+        if let category {
+            let matching = try connection.query(
+                "SELECT count(*) FROM document_chunks WHERE category = $1", [category]
+            ).scalarInt
+            if matching == 0 {
+                let categories = try connection.query(
+                    "SELECT DISTINCT category FROM document_chunks WHERE category IS NOT NULL ORDER BY 1"
+                ).rows.compactMap { $0.first ?? nil }
+                return .filterMatchesNothing(categories: categories)
+            }
+        }
+        return .noMatch
+    }
+}

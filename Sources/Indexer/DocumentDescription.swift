@@ -1,0 +1,54 @@
+// ragsync — DocumentDescription: the one line that tells every chunk which document it belongs to.
+
+/// A short description of the document, repeated under the context line of every chunk's embedded text, so a chunk
+/// from the middle of a page still says what the page is about.
+///
+/// It is the frontmatter `description` or `summary`; without either, the lead paragraph of a short document (see
+/// ``Chunker/leadParagraphDocumentTargets``). It is cut to a token budget at a word boundary, on one line.
+struct DocumentDescription {
+    /// The description, or "" when the document has none or the budget is 0.
+    let text: String
+
+    init(of document: ParsedDocument, limit: Int, leadParagraphUpTo: Int, documentTokens: Int, counter: any TokenCounting) {
+        guard limit > 0 else {
+            text = ""
+            return
+        }
+        var source: String?
+        for key in ["description", "summary"] {
+            if case .string(let value)? = document.extraMetadata[key], !value.isEmpty {
+                source = value
+                break
+            }
+        }
+        if source == nil, documentTokens <= leadParagraphUpTo {
+            for block in document.blocks {
+                if case .paragraph(let paragraph) = block, !paragraph.isEmpty {
+                    source = paragraph
+                    break
+                }
+            }
+        }
+        // Cut to a generous number of characters first, so a huge description costs no more than a short one.
+        text = source.map { Self.cut(String($0.prefix(limit * 16)).replacingNewlines(), to: limit, counter: counter) } ?? ""
+    }
+
+    /// The header of a chunk's embedded text: the context line, then the description unless the body already
+    /// holds it (the chunk that starts with the lead paragraph).
+    func header(contextLine: String, body: String) -> String {
+        guard !text.isEmpty, !body.contains(text) else { return contextLine }
+        return contextLine + "\n" + text
+    }
+
+    /// The leading words of `line` within `limit` tokens.
+    private static func cut(_ line: String, to limit: Int, counter: any TokenCounting) -> String {
+        guard counter.tokenCount(line) > limit else { return line }
+        var kept = ""
+        for word in TextSplitting.segments(of: Substring(line), by: .word) {
+            let candidate = kept.isEmpty ? String(word.text) : kept + " " + word.text
+            if counter.tokenCount(candidate) > limit { break }
+            kept = candidate
+        }
+        return kept
+    }
+}
