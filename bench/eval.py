@@ -12,8 +12,9 @@ of the embedded PostgreSQL with the local model (all-MiniLM-L6-v2), asks every q
 A question's rank is the position of the first expected file among those files. The metrics are R@1, R@5, R@10
 (the fraction of questions ranked within 1, 5, 10) and MRR@10 (the mean of 1/rank, counting 0 beyond 10).
 
-The mode `whole-file` needs no search: every file's text (newlines as spaces; the model reads its first 256
-wordpieces) and every question are embedded by `ragsync embed`, and files are ranked by cosine similarity.
+The mode `whole-file` needs no search (nor a database: with only that mode nothing is indexed): every file's text
+(newlines as spaces; the model reads its first 256 wordpieces) and every question are embedded by `ragsync embed`,
+and files are ranked by cosine similarity.
 
 It prints one table per set and one for all sets together (micro-averaged over questions), lists the questions
 each mode missed in its top 5, and writes everything as JSON.

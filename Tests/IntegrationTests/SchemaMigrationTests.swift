@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == [1, 2, 3])
+            #expect(report.appliedVersions == [1, 2, 3, 4])
             #expect(report.schema.chunkIdType == .uuid)
             #expect(report.schema.embeddingDimensions == 1536)
             let tables = try await client.query(
@@ -24,8 +24,13 @@ struct SchemaMigrationTests {
             #expect(
                 tables == [
                     "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunks", "ragsync_documents",
-                    "ragsync_schema_migrations", "ragsync_vector_index",
+                    "ragsync_schema_migrations", "ragsync_settings", "ragsync_vector_index",
                 ])
+            let functions = Set(
+                try await client.query(
+                    "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname NOT LIKE 'vector%'"
+                ).rows.compactMap { $0.first ?? nil })
+            #expect(functions.isSuperset(of: ["match_document_chunks", "hybrid_search_document_chunks"]))
             let indexes = Set(try await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
                 .rows.map { $0[0]! })
             for name in [
@@ -58,7 +63,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == [1, 2, 3])
+            #expect(report.appliedVersions == [1, 2, 3, 4])
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(report.schema.retrievedChunkIdsType == .array(element: "uuid"))

@@ -1,0 +1,102 @@
+// ragsync — the web host's SQL functions on the real PostgreSQL: filters, one row per document, full text, fusion.
+
+import Foundation
+import IndexStore
+import Logging
+import Postgres
+import RagsyncKit
+import RagsyncTestSupport
+import Testing
+
+@Suite("Retrieval through match_document_chunks and hybrid_search_document_chunks")
+struct RetrievalFunctionTests {
+    private static let files = [
+        "resume.md": "---\ntitle: Resume\ncategory: resume\ntags: [work, cv]\n---\n# Resume\n\n## Education\n\nMSc Computer Science, University of Porto.\n",
+        "projects/tidewatch.md": "---\ntitle: Tidewatch\ncategory: project\ntags: [go]\n---\n# Tidewatch\n\nBuoy readings stored in TimescaleDB.\n",
+        "projects/ragsync.md": "---\ntitle: ragsync\ncategory: project\ntags: [swift]\n---\n# ragsync\n\nA Swift daemon that keeps markdown indexed.\n",
+    ]
+
+    private func withIndexedHarness(_ body: (PipelineHarness, RagsyncContext) async throws -> Void) async throws {
+        try await PipelineHarness.with { harness in
+            for (path, text) in Self.files { try harness.write(path, text) }
+            #expect(try await harness.sync().indexed == 3)
+            try await body(harness, try await harness.context())
+        }
+    }
+
+    private func search(
+        _ context: RagsyncContext, _ text: String, mode: RetrievalMode, category: String? = nil, documents: Bool = false,
+        limit: Int = 10
+    ) async throws -> SearchQuery.Outcome {
+        try await SearchQuery(text: text, limit: limit, category: category, mode: mode, onePerDocument: documents).run(
+            store: context.store, embedder: try context.makeEmbedder())
+    }
+
+    @Test func everyChunkWrittenHasItsFullTextInTheSameTransaction() async throws {
+        try await withIndexedHarness { harness, _ in
+            let missing = try await harness.count("SELECT count(*) FROM ragsync_chunks WHERE search_vector IS NULL")
+            let chunks = try await harness.count("SELECT count(*) FROM ragsync_chunks")
+            #expect(missing == 0)
+            #expect(chunks == 3)
+        }
+    }
+
+    @Test func aRareWordIsFoundFirstByFullTextAndByTheHybridRanking() async throws {
+        try await withIndexedHarness { _, context in
+            let text = try await search(context, "Which database holds the TimescaleDB readings?", mode: .text)
+            #expect(text.hits.first?.sourceFile == "projects/tidewatch.md")
+            #expect(text.hits.first?.textRank == 1)
+            let hybrid = try await search(context, "TimescaleDB", mode: .hybrid)
+            #expect(hybrid.hits.first?.textRank == 1)
+            #expect(hybrid.hits.count == 3, "the vector side still ranks every chunk")
+        }
+    }
+
+    @Test func theCategoryFilterKeepsOnlyThatCategory() async throws {
+        try await withIndexedHarness { _, context in
+            for mode in RetrievalMode.allCases where mode != .text {
+                let outcome = try await search(context, "project", mode: mode, category: "project")
+                #expect(Set(outcome.hits.map(\.sourceFile)) == ["projects/tidewatch.md", "projects/ragsync.md"])
+            }
+        }
+    }
+
+    @Test func theTagsFilterAndOneRowPerDocumentWorkFromSQL() async throws {
+        let expected = Set(Self.files.keys)
+        try await withIndexedHarness { harness, _ in
+            let vector = "[" + Array(repeating: "0.0625", count: 256).joined(separator: ",") + "]"
+            let tagged = try await harness.client.query(
+                "SELECT source_file FROM match_document_chunks($1::vector, 10, '{\"tags\": [\"swift\"]}'::jsonb)", [vector])
+            let taggedFiles: [String] = tagged.rows.compactMap { $0.first ?? nil }
+            #expect(taggedFiles == ["projects/ragsync.md"])
+            let perDocument = try await harness.client.query(
+                "SELECT source_file FROM hybrid_search_document_chunks('markdown daemon', $1::vector, 10, '{}'::jsonb, one_per_document => true)",
+                [vector])
+            let files: [String] = perDocument.rows.compactMap { $0.first ?? nil }
+            let distinct = Set(files)
+            #expect(files.count == distinct.count)
+            #expect(distinct == expected)
+        }
+    }
+
+    @Test func anEmptyResultNamesTheCategoriesThatExist() async throws {
+        try await withIndexedHarness { _, context in
+            let outcome = try await search(context, "anything", mode: .hybrid, category: "projects")
+            #expect(outcome.hits.isEmpty)
+            guard case .filterMatchesNothing(let categories)? = outcome.emptyReason else {
+                Issue.record("expected a filter that matches nothing, got \(String(describing: outcome.emptyReason))")
+                return
+            }
+            #expect(categories == ["project", "resume"])
+            #expect(outcome.emptyReason?.message.contains("project, resume") == true)
+        }
+    }
+
+    @Test func anEmptyIndexSaysSo() async throws {
+        try await PipelineHarness.with { harness in
+            let outcome = try await search(try await harness.context(), "anything", mode: .vector)
+            let isEmptyIndex = outcome.emptyReason.map { $0 == .noDocuments } ?? false
+            #expect(isEmptyIndex)
+        }
+    }
+}
