@@ -117,7 +117,8 @@ let package = Package(
             dependencies: ["Systemd", "RagsyncTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "WatchLogicTests", dependencies: ["RagsyncKit"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "WatchLogicTests", dependencies: ["RagsyncKit", "RagsyncTestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "InotifyTests", dependencies: ["Inotify"], swiftSettings: strictSwift),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
         .testTarget(

@@ -101,8 +101,8 @@ public enum RetrievalFunctions {
                 text, vector, integer, jsonb, double precision, double precision, integer, boolean);
             CREATE FUNCTION hybrid_search_document_chunks(
                 query_text text, query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
-                full_text_weight double precision DEFAULT 1, semantic_weight double precision DEFAULT 1,
-                rrf_k integer DEFAULT 60, one_per_document boolean DEFAULT false)
+                full_text_weight double precision DEFAULT 0.2, semantic_weight double precision DEFAULT 1,
+                rrf_k integer DEFAULT 10, one_per_document boolean DEFAULT false)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
                            semantic_rank integer, score double precision)
