@@ -74,7 +74,11 @@ public enum RetrievalFunctions {
                 one_per_document boolean DEFAULT false)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision)
-            LANGUAGE plpgsql VOLATILE AS $$
+            LANGUAGE plpgsql VOLATILE
+            -- A fresh plan per call: a cached generic plan, blind to LIMIT, scanned all 26,000 vectors (105 ms, not 17).
+            -- The SET clause also keeps the probes set inside to the call.
+            SET plan_cache_mode = force_custom_plan
+            AS $$
             #variable_conflict use_column
             BEGIN
                 PERFORM ragsync_use_measured_search_settings();
@@ -106,7 +110,11 @@ public enum RetrievalFunctions {
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
                            semantic_rank integer, score double precision)
-            LANGUAGE plpgsql VOLATILE AS $$
+            LANGUAGE plpgsql VOLATILE
+            -- A fresh plan per call: a cached generic plan, blind to LIMIT, scanned all 26,000 vectors (105 ms, not 17).
+            -- The SET clause also keeps the probes set inside to the call.
+            SET plan_cache_mode = force_custom_plan
+            AS $$
             #variable_conflict use_column
             DECLARE
                 candidates integer := greatest(match_count, 20) * CASE WHEN one_per_document THEN 10 ELSE 2 END;
