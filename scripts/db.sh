@@ -81,7 +81,7 @@ start() {
         free_port > "$data_root/port"
     fi
     as_owner "$bin/pg_ctl" -D "$pgdata" -l "$data_root/postgres.log" -w -t 60 start \
-        -o "-c listen_addresses=127.0.0.1 -p $(port) -c unix_socket_directories=$socket_dir -c max_connections=200 -c fsync=on" >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $(port) -c unix_socket_directories=$socket_dir -c max_connections=400 -c fsync=on" >/dev/null \
         || { echo "db.sh: PostgreSQL did not start; see $data_root/postgres.log:" >&2; tail -20 "$data_root/postgres.log" >&2; exit 1; }
     # The application database, created once.
     if ! PGPASSWORD=$(cat "$data_root/password") "$bin/psql" -h "$socket_dir" -p "$(port)" -U "$db_user" -d postgres -tAc \

@@ -44,6 +44,9 @@ public enum TestDatabase {
                 "cannot create a test database on \(admin.redactedTarget): \(error). Is it running? "
                     + "Start it with `scripts/db.sh start` (or `make test`).")
         }
+        // The admin connection is not held while the test runs: a hundred tests run at once, each with connections
+        // of its own, and PostgreSQL's max_connections (400 here) counts idle ones too.
+        await admin.disconnect()
         let url = replacingDatabase(in: server, with: name)
         do {
             let result = try await body(url)
