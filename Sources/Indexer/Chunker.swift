@@ -159,13 +159,7 @@ public struct Chunker: Sendable {
         if path.first == title { path.removeFirst() }
         let line = ([title] + path).map { $0.replacingNewlines() }.joined(separator: " > ")
         let limit = options.maxTokens / 4
-        guard counter.tokenCount(line) > limit else { return line }
-        var kept = ""
-        for word in TextSplitting.segments(of: Substring(line), by: .word) {
-            let candidate = kept.isEmpty ? String(word.text) : kept + " " + word.text
-            if counter.tokenCount(candidate) > limit { break }
-            kept = candidate
-        }
+        let kept = TextSplitting.leadingWords(of: line, within: limit, counter: counter)
         return kept.isEmpty ? String(line.unicodeScalars.prefix(limit / 3)) : kept
     }
 }

@@ -30,7 +30,9 @@ struct DocumentDescription {
             }
         }
         // Cut to a generous number of characters first, so a huge description costs no more than a short one.
-        text = source.map { Self.cut(String($0.prefix(limit * 16)).replacingNewlines(), to: limit, counter: counter) } ?? ""
+        text = source.map {
+            TextSplitting.leadingWords(of: String($0.prefix(limit * 16)).replacingNewlines(), within: limit, counter: counter)
+        } ?? ""
     }
 
     /// The header of a chunk's embedded text: the context line, then the description unless the body already
@@ -38,17 +40,5 @@ struct DocumentDescription {
     func header(contextLine: String, body: String) -> String {
         guard !text.isEmpty, !body.contains(text) else { return contextLine }
         return contextLine + "\n" + text
-    }
-
-    /// The leading words of `line` within `limit` tokens.
-    private static func cut(_ line: String, to limit: Int, counter: any TokenCounting) -> String {
-        guard counter.tokenCount(line) > limit else { return line }
-        var kept = ""
-        for word in TextSplitting.segments(of: Substring(line), by: .word) {
-            let candidate = kept.isEmpty ? String(word.text) : kept + " " + word.text
-            if counter.tokenCount(candidate) > limit { break }
-            kept = candidate
-        }
-        return kept
     }
 }

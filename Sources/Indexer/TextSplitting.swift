@@ -177,4 +177,16 @@ struct TextSplitting {
     static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
     }
+
+    /// `line` whole when it fits in `limit` tokens, else its leading words that do (possibly none), joined by spaces.
+    static func leadingWords(of line: String, within limit: Int, counter: any TokenCounting) -> String {
+        guard counter.tokenCount(line) > limit else { return line }
+        var kept = ""
+        for word in segments(of: Substring(line), by: .word) {
+            let candidate = kept.isEmpty ? String(word.text) : kept + " " + word.text
+            if counter.tokenCount(candidate) > limit { break }
+            kept = candidate
+        }
+        return kept
+    }
 }

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct OpenAIEmbeddingClientTests {
     @Test func vectorsComeBackInInputOrderWithConfiguredDimensionAndUnitLength() async throws {
-        let server = try EmbeddingServerProcess()
+        let server = try await EmbeddingServerProcess.start()
         let (client, _) = makeClient(server)
         let texts = ["postgres vector index", "inotify watches a folder", "", "postgres vector index"]
 
@@ -28,8 +28,8 @@ import Testing
     }
 
     @Test func floatEncodingIsUsedWhenTheServerRefusesBase64() async throws {
-        let base64Server = try EmbeddingServerProcess()
-        let floatServer = try EmbeddingServerProcess(arguments: ["--no-base64"])
+        let base64Server = try await EmbeddingServerProcess.start()
+        let floatServer = try await EmbeddingServerProcess.start(arguments: ["--no-base64"])
         let (base64Client, _) = makeClient(base64Server)
         let (floatClient, _) = makeClient(floatServer)
         let texts = ["markdown chunk one", "markdown chunk two"]
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func fiveInputsWithTwoPerRequestTakeThreeRequests() async throws {
-        let server = try EmbeddingServerProcess()
+        let server = try await EmbeddingServerProcess.start()
         let (client, _) = makeClient(server) { $0.maxInputsPerRequest = 2 }
 
         let response = try await client.embed(["a", "b", "c", "d", "e"])
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func tokenBudgetSplitsRequestsAndSendsAnOversizedTextAlone() async throws {
-        let server = try EmbeddingServerProcess()
+        let server = try await EmbeddingServerProcess.start()
         // Budget 10 tokens, 3 bytes per token: 15-byte texts are 5 tokens, the 60-byte one is 20.
         let (client, _) = makeClient(server) { $0.maxTokensPerRequest = 10 }
         let short = String(repeating: "word ", count: 3)
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func emptyInputSendsNoRequest() async throws {
-        let server = try EmbeddingServerProcess()
+        let server = try await EmbeddingServerProcess.start()
         let (client, _) = makeClient(server)
 
         let response = try await client.embed([])
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func unauthorizedFailsFastWithTheProviderMessageAndWithoutTheKey() async throws {
-        let server = try EmbeddingServerProcess(arguments: ["--api-key", "sk-right-key-0000000000"])
+        let server = try await EmbeddingServerProcess.start(arguments: ["--api-key", "sk-right-key-0000000000"])
         let secret = "sk-wrong-secret-key-1234567890"
         let (client, recorder) = makeClient(server) { $0.apiKey = secret }
 
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func invalidConfigurationFailsWithoutARequest() async throws {
-        let server = try EmbeddingServerProcess()
+        let server = try await EmbeddingServerProcess.start()
         let (client, _) = makeClient(server) { $0.maxInputsPerRequest = 0 }
 
         let error = try #require(await embeddingError(client, ["x"]))

@@ -29,7 +29,7 @@ struct DatabaseCrashTests {
         let database = PrivateDatabase()
         _ = try database.run("start")
         let url = try database.run("url")
-        let server = try EmbeddingServerProcess()
+        let server = try await EmbeddingServerProcess.start()
         defer { server.stop() }
         let content = FileManager.default.temporaryDirectory.appendingPathComponent("crash-db-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: content) }

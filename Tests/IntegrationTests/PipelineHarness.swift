@@ -21,7 +21,7 @@ struct PipelineHarness {
     static func with<T>(
         serverArguments: [String] = [], _ body: (PipelineHarness) async throws -> T
     ) async throws -> T {
-        let server = try EmbeddingServerProcess(arguments: serverArguments)
+        let server = try await EmbeddingServerProcess.start(arguments: serverArguments)
         defer { server.stop() }
         let content = FileManager.default.temporaryDirectory.appendingPathComponent("ragsync-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: content, withIntermediateDirectories: true)

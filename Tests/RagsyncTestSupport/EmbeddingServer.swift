@@ -46,7 +46,25 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
             .deletingLastPathComponent()
     }
 
-    /// Starts the server and waits (up to `startTimeout`) for its `PORT n` line.
+    /// Starts the server and waits (up to `startTimeout`) for its `PORT n` line, on a thread of its own.
+    ///
+    /// Use this from async code rather than `init`: waiting for python to start blocks, and a hundred tests starting
+    /// servers at once on the cooperative pool (two threads here) held every other test's wake-ups back, so that a
+    /// 300 ms sleep in one test could last 18 s.
+    /// - Parameters: see ``init(arguments:startTimeout:)``.
+    public static func start(arguments: [String] = [], startTimeout: Duration = .seconds(15)) async throws
+        -> EmbeddingServerProcess
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try EmbeddingServerProcess(arguments: arguments, startTimeout: startTimeout) })
+            }
+            thread.name = "embedding-server-start"
+            thread.start()
+        }
+    }
+
+    /// Starts the server and waits (up to `startTimeout`) for its `PORT n` line; blocks the calling thread.
     /// - Parameters:
     ///   - arguments: extra options such as `["--no-base64"]`, `["--api-key", "sk-…"]`, `["--latency-ms", "5"]`.
     ///   - startTimeout: how long to wait for the port.
@@ -92,10 +110,16 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
         guard !wasStopped else { return }
         try? stdinPipe.fileHandleForWriting.close()  // the server also exits on stdin EOF
         if process.isRunning { process.terminate() }
-        // Poll rather than `waitUntilExit()`, which spins a run loop; SIGKILL if SIGTERM is not enough.
-        let deadline = ContinuousClock.now + .seconds(3)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // The wait for its end (SIGKILL if SIGTERM is not enough) runs on a thread of its own: `stop()` is called from
+        // tests' `defer`, on the cooperative pool, which must not block.
+        let process = self.process
+        let reaper = Thread {
+            let deadline = ContinuousClock.now + .seconds(3)
+            while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        reaper.name = "embedding-server-stop"
+        reaper.start()
     }
 
     /// The server's counters.
