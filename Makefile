@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: check-traps setup build db-start db-stop db-url test test-systemd bench bench-smoke eval run clean-data embedding-server install uninstall
+.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-systemd bench bench-smoke eval run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -32,8 +32,24 @@ check-traps:
 test: setup db-start check-traps
 	$(SWIFT) build --build-tests
 	RAGSYNC_TEST_DATABASE_URL="$$(bash scripts/db.sh url)" $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory stress-short
 	@$(MAKE) --no-print-directory test-systemd
 	@$(MAKE) --no-print-directory bench-smoke
+
+# The randomized workload on the real daemon (bench/stress.py): file operations, embedding faults, PostgreSQL crash
+# restarts and SIGHUPs against `ragsync watch`; after every round its database must equal a clean `ragsync sync`.
+# It restarts the embedded database, so nothing else should use it meanwhile.
+#   make stress [STRESS_MINUTES=20] [STRESS_SEED=N]
+STRESS_MINUTES ?= 20
+STRESS_SEED ?=
+stress: setup db-start
+	$(SWIFT) build --product ragsync
+	python3 bench/stress.py --binary $(BIN_DEBUG) --minutes $(STRESS_MINUTES) $(if $(STRESS_SEED),--seed $(STRESS_SEED))
+
+# About a minute of the same, run by `make test`.
+stress-short: setup db-start
+	$(SWIFT) build --product ragsync
+	python3 bench/stress.py --binary $(BIN_DEBUG) --rounds 4 --ops-per-round 80 $(if $(STRESS_SEED),--seed $(STRESS_SEED))
 
 # The benchmark (bench/bench.py): a release build against the embedded database and a local instant embedding
 # server, on generated corpora of BENCH_SIZES files. Prints a table and writes bench/results.json. ~10 minutes.
