@@ -22,7 +22,7 @@ public struct DocumentStore: Sendable {
     /// ragsync's record of every document it manages, by path relative to the content directory.
     public func documents() async throws -> [String: StoredDocument] {
         try await documents(
-            "SELECT source_file, content_hash, failed_hash, chunk_count, last_error FROM ragsync_documents", [])
+            "SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking FROM ragsync_documents", [])
     }
 
     /// ragsync's record of these documents and of every document under these folders ("" is the whole tree).
@@ -32,7 +32,7 @@ public struct DocumentStore: Sendable {
     public func documents(paths: [String], folders: [String]) async throws -> [String: StoredDocument] {
         try await documents(
             """
-            SELECT source_file, content_hash, failed_hash, chunk_count, last_error FROM ragsync_documents
+            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking FROM ragsync_documents
             WHERE source_file = ANY($1::text[])
                OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/'))
             """, [PostgresArray(paths), PostgresArray(folders)])
@@ -45,7 +45,7 @@ public struct DocumentStore: Sendable {
         let decoded = try rows.decoded { row throws(PostgresError) in
             StoredDocument(
                 sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
-                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4))
+                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4), chunking: row.optionalString(5))
         }
         for document in decoded { documents[document.sourceFile] = document }
         return documents
@@ -216,6 +216,8 @@ public struct StoredDocument: Sendable, Equatable {
     public var failedHash: String?
     public var chunkCount: Int
     public var lastError: String?
+    /// The ``DocumentUpdate/chunking`` its rows were cut with; nil for rows written before it was recorded.
+    public var chunking: String?
 }
 
 /// A document's new version, ready to write.
@@ -226,10 +228,14 @@ public struct DocumentUpdate: Sendable {
     public var title: String
     public var category: String?
     public var chunks: [ChunkRow]
+    /// How the chunks were cut (``Chunker/signature``): when it changes, unchanged files are cut again.
+    public var chunking: String
 
     public init(
-        sourceFile: String, contentHash: String, byteCount: Int, title: String, category: String?, chunks: [ChunkRow]
+        sourceFile: String, contentHash: String, byteCount: Int, title: String, category: String?, chunks: [ChunkRow],
+        chunking: String = ""
     ) {
+        self.chunking = chunking
         self.sourceFile = sourceFile
         self.contentHash = contentHash
         self.byteCount = byteCount

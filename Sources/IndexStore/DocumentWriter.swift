@@ -44,17 +44,19 @@ struct DocumentWriter {
         try deleteChunks(plan.unmatched, on: connection)
         try connection.query(
             """
-            INSERT INTO ragsync_documents (source_file, content_hash, byte_count, chunk_count, indexed_at, updated_at)
-            SELECT t.path, t.hash, t.bytes, t.chunks, now(), now()
-            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS t(path, hash, bytes, chunks)
+            INSERT INTO ragsync_documents
+                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at)
+            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now()
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[]) AS t(path, hash, bytes, chunks, chunking)
             ON CONFLICT (source_file) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
-                chunk_count = EXCLUDED.chunk_count, failed_hash = NULL, last_error = NULL, failed_at = NULL,
-                indexed_at = now(), updated_at = now()
+                chunk_count = EXCLUDED.chunk_count, chunking = EXCLUDED.chunking, failed_hash = NULL, last_error = NULL,
+                failed_at = NULL, indexed_at = now(), updated_at = now()
             """,
             [
                 PostgresArray(paths), PostgresArray(updates.map(\.contentHash)),
                 PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
+                PostgresArray(updates.map(\.chunking)),
             ])
         return results
     }

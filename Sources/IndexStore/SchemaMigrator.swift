@@ -186,11 +186,13 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 1, name: "origin tables and indexes", apply: createOriginTables),
         Migration(version: 2, name: "ragsync bookkeeping", apply: createBookkeeping),
         Migration(version: 3, name: "vector index record", apply: createVectorIndexRecord),
-        Migration(version: 4, name: "full text and retrieval functions", apply: createRetrievalFunctions),
+        Migration(version: 4, name: "full text, retrieval functions, chunking record", apply: createRetrievalFunctions),
     ]
 
-    /// The chunks' full text and the web host's SQL functions (``RetrievalFunctions``).
+    /// The chunks' full text, the web host's SQL functions (``RetrievalFunctions``), and per document how its chunks
+    /// were cut, so that a change of chunking re-cuts unchanged files.
     private static func createRetrievalFunctions(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute("ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS chunking text")
         let schema = try SchemaInfo.read(from: connection)
         try RetrievalFunctions.create(on: connection, idType: schema.chunkIdType.sqlName)
     }

@@ -31,6 +31,14 @@ public struct Chunker: Sendable {
     /// How tokens are counted.
     public var counter: any TokenCounting
 
+    /// Names how this chunker cuts: the algorithm's version, the budgets and the token counter. Stored with each
+    /// document; a document cut with another signature is cut again even when its file did not change (chunks whose
+    /// embedded text comes out the same keep their embeddings).
+    public var signature: String {
+        "chunker 2; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
+            + "context \(options.contextTokens); \(type(of: counter))"
+    }
+
     /// Tokens kept free under `maxTokens`, for the separators between pieces and the counter's
     /// non-additivity (counting joined pieces can differ slightly from the sum of their counts).
     private static let safetyMargin = 8

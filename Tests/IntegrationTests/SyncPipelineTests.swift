@@ -168,3 +168,33 @@ struct SyncPipelineTests {
         }
     }
 }
+
+@Suite("Re-chunking when the chunking changes")
+struct RechunkingTests {
+    @Test func changedChunkSettingsRecutUnchangedFilesAndReuseEveryEmbeddingThatStaysTheSame() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", SampleText.longDocument(paragraphs: 60))
+            try harness.write("short.md", "# Short\n\nOne paragraph.\n")
+            #expect(try await harness.sync().indexed == 2)
+            _ = try await harness.takeStats()
+
+            // The description budget changes the signature but not these chunks' text (no frontmatter description,
+            // and the short page's lead paragraph is already in its only chunk): re-cut, nothing embedded.
+            let same = try await harness.sync(environment: ["RAGSYNC_CHUNK_CONTEXT_TOKENS": "10"])
+            #expect(same.rechunked == 2)
+            #expect(same.indexed == 2)
+            #expect(try await harness.takeStats().inputs == 0)
+
+            // A larger target cuts the long document differently: only its new chunks are embedded.
+            let larger = try await harness.sync(environment: ["RAGSYNC_CHUNK_CONTEXT_TOKENS": "10", "RAGSYNC_CHUNK_TOKENS": "900"])
+            #expect(larger.rechunked == 2)
+            let embedded = try await harness.takeStats().inputs
+            #expect(embedded > 0 && embedded <= larger.chunksEmbedded)
+            #expect(larger.chunksEmbedded < 60)
+
+            let again = try await harness.sync(environment: ["RAGSYNC_CHUNK_CONTEXT_TOKENS": "10", "RAGSYNC_CHUNK_TOKENS": "900"])
+            #expect(again.rechunked == 0)
+            #expect(again.unchanged == 2)
+        }
+    }
+}

@@ -13,6 +13,8 @@ struct PreparedDocument: Sendable {
     let category: String?
     let chunks: [DocumentChunk]
     let warnings: [String]
+    /// The chunker's signature, recorded with the document.
+    let chunking: String
     /// The document-level metadata (tags and other frontmatter keys), without the per-chunk heading path.
     private let metadata: [String: JSONValue]
 
@@ -26,6 +28,7 @@ struct PreparedDocument: Sendable {
         self.title = parsed.title
         self.category = parsed.category
         self.chunks = chunker.chunks(for: parsed)
+        self.chunking = chunker.signature
         self.warnings = parsed.warnings
         var metadata = parsed.extraMetadata
         metadata["tags"] = .array(parsed.tags.map(JSONValue.string))
@@ -46,6 +49,6 @@ struct PreparedDocument: Sendable {
         }
         return DocumentUpdate(
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,
-            category: category, chunks: rows)
+            category: category, chunks: rows, chunking: chunking)
     }
 }

@@ -63,8 +63,12 @@ public struct SyncEngine: Sendable {
             // Each path once, whatever the walk found: a write batch names a document at most once.
             guard onDisk.insert(file.relativePath).inserted else { continue }
             let record = stored[file.relativePath]
-            if record?.contentHash == file.hash {
+            if record?.contentHash == file.hash, record?.chunking == chunker.signature {
                 summary.unchanged += 1
+            } else if record?.contentHash == file.hash {
+                // The file did not change but the chunking did (another version or setting): cut it again.
+                summary.rechunked += 1
+                pending.append(file)
             } else if let record, record.failedHash == file.hash {
                 // These exact bytes failed to parse before; they are retried when the file changes.
                 summary.failures.append((file.relativePath, record.lastError ?? "failed before"))
@@ -104,6 +108,11 @@ public struct SyncEngine: Sendable {
             }
         }
 
+        if summary.rechunked > 0 {
+            logger.notice(
+                "re-chunking \(summary.rechunked) unchanged document(s): they were cut with other chunk settings; chunks whose embedded text stays the same keep their embeddings",
+                metadata: ["action": "rechunking", "documents": "\(summary.rechunked)", "chunking": "\(chunker.signature)"])
+        }
         try await index(pending, into: &summary, progress: progress)
 
         if snapshot.isComplete {

@@ -9,6 +9,8 @@ public struct SyncSummary: Sendable {
     public var unchanged = 0
     public var indexed = 0
     public var renamed = 0
+    /// Unchanged files cut again because the chunking changed (counted in `indexed` too once written).
+    public var rechunked = 0
     public var removed = 0
     /// Documents that could not be indexed, with the reason; their previous index is kept.
     public var failures: [(path: String, reason: String)] = []
@@ -47,7 +49,7 @@ public struct SyncSummary: Sendable {
     public var lines: [String] {
         var lines = [
             "documents: \(scanned) scanned, \(indexed) indexed, \(unchanged) unchanged, \(renamed) renamed, "
-                + "\(removed) removed, \(failed) failed",
+                + "\(removed) removed, \(failed) failed" + (rechunked > 0 ? " (\(rechunked) re-chunked)" : ""),
             "chunks: \(chunksEmbedded) embedded, \(chunksReused) reused; \(tokensSent) tokens sent in "
                 + "\(embeddingRequests) request(s)",
             "time: \(String(format: "%.2f", seconds)) s",
