@@ -64,6 +64,39 @@ public struct DocumentStore: Sendable {
         return (number(0), number(1), number(2))
     }
 
+    /// Documents whose rows no longer match what ragsync wrote (edited or deleted by hand), with the reason: a chunk
+    /// count other than recorded, a chunk whose content changed, or a chunk without an embedding of ``model``.
+    ///
+    /// One set-based statement over the whole store, run by every full reconcile; such documents are written again
+    /// from their files.
+    public func driftedDocuments() async throws -> [String: String] {
+        let rows = try await client.query(
+            """
+            SELECT d.source_file,
+                   CASE WHEN coalesce(c.chunks, 0) <> d.chunk_count
+                            THEN format('%s chunk(s) in the table, %s written', coalesce(c.chunks, 0), d.chunk_count)
+                        WHEN c.edited > 0 THEN format('%s chunk(s) whose content was changed', c.edited)
+                        ELSE format('%s chunk(s) without an embedding of %s', c.unembedded, $1::text) END
+            FROM ragsync_documents d
+            LEFT JOIN (
+                SELECT c.source_file, count(*) AS chunks,
+                       count(*) FILTER (WHERE r.content_md5 IS DISTINCT FROM md5(c.content)) AS edited,
+                       count(*) FILTER (WHERE NOT EXISTS (
+                           SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.chunk_id AND e.embedding_model = $1
+                       )) AS unembedded
+                FROM document_chunks c LEFT JOIN ragsync_chunks r ON r.chunk_id = c.chunk_id
+                GROUP BY c.source_file
+            ) c ON c.source_file = d.source_file
+            WHERE d.content_hash IS NOT NULL
+              AND (coalesce(c.chunks, 0) <> d.chunk_count OR c.edited > 0 OR c.unembedded > 0)
+            """, [model])
+        var drifted: [String: String] = [:]
+        for row in try rows.decoded({ row throws(PostgresError) in (try row.string(0), row.optionalString(1) ?? "") }) {
+            drifted[row.0] = row.1
+        }
+        return drifted
+    }
+
     /// Which of these chunk hashes already have an embedding for ``model``, anywhere in the store.
     ///
     /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database.

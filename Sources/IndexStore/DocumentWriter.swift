@@ -141,8 +141,8 @@ struct DocumentWriter {
         }
         try connection.query(
             """
-            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, search_vector)
-            SELECT t.id::\(idType), t.path, t.hash, ragsync_search_vector(t.title, t.headings, t.content)
+            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, search_vector, content_md5)
+            SELECT t.id::\(idType), t.path, t.hash, ragsync_search_vector(t.title, t.headings, t.content), md5(t.content)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
                 AS t(id, path, hash, title, headings, content)
             """,
@@ -199,19 +199,23 @@ struct DocumentWriter {
     ) throws {
         guard !kept.isEmpty else { return }
         let documents = kept.map { updates[$0.document] }
+        // The content too: a kept chunk's text can only differ from what ragsync wrote when someone edited the row,
+        // and a repair puts it back.
         try connection.query(
             """
             UPDATE document_chunks AS d
-            SET chunk_index = t.idx, category = t.category, document_title = t.title, metadata_json = t.meta::jsonb
-            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) AS t(id, idx, meta, category, title)
+            SET chunk_index = t.idx, category = t.category, document_title = t.title, metadata_json = t.meta::jsonb,
+                content = t.content
+            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+                AS t(id, idx, meta, category, title, content)
             WHERE d.chunk_id = t.id::\(idType)
-              AND (d.chunk_index, d.category, d.document_title, d.metadata_json)
-                  IS DISTINCT FROM (t.idx, t.category, t.title, t.meta::jsonb)
+              AND (d.chunk_index, d.category, d.document_title, d.metadata_json, d.content)
+                  IS DISTINCT FROM (t.idx, t.category, t.title, t.meta::jsonb, t.content)
             """,
             [
                 PostgresArray(kept.map(\.id)), PostgresArray(kept.map(\.chunk.index)),
                 PostgresArray(kept.map(\.chunk.metadataJSON)), PostgresArray(documents.map(\.category)),
-                PostgresArray(documents.map(\.title)),
+                PostgresArray(documents.map(\.title)), PostgresArray(kept.map(\.chunk.content)),
             ])
     }
 

@@ -12,6 +12,9 @@ public struct IndexCheck: Sendable {
     public var stale: [String] = []
     /// In the database, no longer on disk.
     public var orphaned: [String] = []
+    /// Documents whose rows were edited or deleted by hand (chunk count, content, embeddings), with the reason;
+    /// the next full reconcile writes them again.
+    public var damaged: [(path: String, reason: String)] = []
     /// Documents whose last attempt failed, with the error.
     public var failed: [(path: String, error: String)] = []
     public var index: VectorIndexState?
@@ -20,7 +23,7 @@ public struct IndexCheck: Sendable {
     public var isComplete = true
 
     /// True when the database does not match the content directory.
-    public var hasDrift: Bool { !missing.isEmpty || !stale.isEmpty || !orphaned.isEmpty }
+    public var hasDrift: Bool { !missing.isEmpty || !stale.isEmpty || !orphaned.isEmpty || !damaged.isEmpty }
 
     /// Runs the check.
     /// - Parameter samples: chunks used as queries for the recall measurement.
@@ -45,6 +48,8 @@ public struct IndexCheck: Sendable {
             check.orphaned = stored.values.filter { $0.contentHash != nil && !onDisk.contains($0.sourceFile) }
                 .map(\.sourceFile).sorted()
         }
+        check.damaged = try await context.store.driftedDocuments().map { (path: $0.key, reason: $0.value) }
+            .sorted { $0.path < $1.path }
         check.failed = stored.values.compactMap { record in record.lastError.map { (record.sourceFile, $0) } }
             .sorted { $0.path < $1.path }
         let measurement = RecallMeasurement(samples: samples)
@@ -74,10 +79,12 @@ public struct IndexCheck: Sendable {
             lines.append("recall@10: no embeddings to measure")
         }
         lines.append(
-            "documents: \(missing.count) missing, \(stale.count) stale, \(orphaned.count) orphaned, \(failed.count) failed")
+            "documents: \(missing.count) missing, \(stale.count) stale, \(orphaned.count) orphaned, \(damaged.count) damaged, "
+                + "\(failed.count) failed")
         for path in missing { lines.append("missing: \(path) (on disk, not indexed)") }
         for path in stale { lines.append("stale: \(path) (changed on disk since it was indexed)") }
         for path in orphaned { lines.append("orphaned: \(path) (indexed, no longer on disk)") }
+        for (path, reason) in damaged { lines.append("damaged: \(path): \(reason); `ragsync sync` writes it again") }
         for (path, error) in failed { lines.append("failed: \(path): \(error)") }
         if !isComplete { lines.append("warning: a folder could not be listed; orphans were not looked for") }
         return lines

@@ -39,3 +39,23 @@ struct IndexCheckTests {
         }
     }
 }
+
+@Suite("Check reports rows changed by hand")
+struct DamagedRowsCheckTests {
+    @Test func rowsEditedOrDeletedByHandAreReportedAsDamaged() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("kept.md", "# Kept\n\nSame.\n")
+            try harness.write("edited.md", "# Edited\n\nOriginal text.\n")
+            try harness.write("unembedded.md", "# Unembedded\n\nLoses its vector.\n")
+            _ = try await harness.sync()
+            try await harness.client.query("UPDATE document_chunks SET content = 'tampered' WHERE source_file = 'edited.md'")
+            try await harness.client.query(
+                "DELETE FROM chunk_embeddings WHERE chunk_id IN (SELECT chunk_id FROM document_chunks WHERE source_file = 'unembedded.md')")
+            let check = try await IndexCheck.run(context: try await harness.context())
+            #expect(check.damaged.map(\.path) == ["edited.md", "unembedded.md"])
+            #expect(check.damaged.first?.reason.contains("content was changed") == true)
+            #expect(check.hasDrift)
+            #expect(check.lines.contains { $0.hasPrefix("damaged: unembedded.md: 1 chunk(s) without an embedding") })
+        }
+    }
+}

@@ -54,6 +54,8 @@ public struct SyncEngine: Sendable {
             scope.isFullReconcile
             ? try await store.documents()
             : try await store.documents(paths: Array(scope.files), folders: Array(scope.folders))
+        // Rows edited or deleted behind ragsync's back are found by every full reconcile and written again.
+        let drifted = scope.isFullReconcile ? try await store.driftedDocuments() : [:]
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
 
@@ -63,7 +65,13 @@ public struct SyncEngine: Sendable {
             // Each path once, whatever the walk found: a write batch names a document at most once.
             guard onDisk.insert(file.relativePath).inserted else { continue }
             let record = stored[file.relativePath]
-            if record?.contentHash == file.hash, record?.chunking == chunker.signature {
+            if record?.contentHash == file.hash, let reason = drifted[file.relativePath] {
+                summary.repaired += 1
+                logger.warning(
+                    "repairing \(file.relativePath): \(reason)",
+                    metadata: ["document": "\(file.relativePath)", "action": "repaired", "reason": "\(reason)"])
+                pending.append(file)
+            } else if record?.contentHash == file.hash, record?.chunking == chunker.signature {
                 summary.unchanged += 1
             } else if record?.contentHash == file.hash {
                 // The file did not change but the chunking did (another version or setting): cut it again.

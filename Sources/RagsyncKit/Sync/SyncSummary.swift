@@ -11,6 +11,8 @@ public struct SyncSummary: Sendable {
     public var renamed = 0
     /// Unchanged files cut again because the chunking changed (counted in `indexed` too once written).
     public var rechunked = 0
+    /// Unchanged files written again because their rows were edited or deleted by hand.
+    public var repaired = 0
     public var removed = 0
     /// Documents that could not be indexed, with the reason; their previous index is kept.
     public var failures: [(path: String, reason: String)] = []
@@ -49,7 +51,8 @@ public struct SyncSummary: Sendable {
     public var lines: [String] {
         var lines = [
             "documents: \(scanned) scanned, \(indexed) indexed, \(unchanged) unchanged, \(renamed) renamed, "
-                + "\(removed) removed, \(failed) failed" + (rechunked > 0 ? " (\(rechunked) re-chunked)" : ""),
+                + "\(removed) removed, \(failed) failed" + (rechunked > 0 ? " (\(rechunked) re-chunked)" : "")
+                + (repaired > 0 ? " (\(repaired) repaired)" : ""),
             "chunks: \(chunksEmbedded) embedded, \(chunksReused) reused; \(tokensSent) tokens sent in "
                 + "\(embeddingRequests) request(s)",
             "time: \(String(format: "%.2f", seconds)) s",

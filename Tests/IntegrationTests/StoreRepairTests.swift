@@ -1,0 +1,63 @@
+// ragsync — rows edited or deleted behind ragsync's back are found by a full reconcile and written again (issue 16).
+
+import Foundation
+import RagsyncTestSupport
+import Testing
+
+@Suite("The store heals itself")
+struct StoreRepairTests {
+    private func withIndexedFiles(_ body: (PipelineHarness) async throws -> Void) async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("a.md", SampleText.longDocument(paragraphs: 20))
+            try harness.write("b.md", "# B\n\nA short page.\n")
+            try harness.write("c/d.md", SampleText.longDocument(paragraphs: 8, tags: "[x]"))
+            #expect(try await harness.sync().indexed == 3)
+            _ = try await harness.takeStats()
+            try await body(harness)
+        }
+    }
+
+    private func contents(_ harness: PipelineHarness) async throws -> [String] {
+        try await harness.client.query("SELECT content FROM document_chunks ORDER BY source_file, chunk_index")
+            .rows.map { ($0.first ?? nil) ?? "" }
+    }
+
+    @Test func deletedEmbeddingsAreEmbeddedAgainOnceEach() async throws {
+        try await withIndexedFiles { harness in
+            let hashes = try await harness.count("SELECT count(DISTINCT content_hash) FROM ragsync_chunks")
+            try await harness.client.query("DELETE FROM chunk_embeddings")
+            let summary = try await harness.sync()
+            #expect(summary.repaired == 3)
+            #expect(try await harness.takeStats().inputs == hashes)
+            let unembedded = try await harness.count(
+                "SELECT count(*) FROM document_chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.chunk_id)")
+            #expect(unembedded == 0)
+            let again = try await harness.sync()
+            #expect(again.repaired == 0)
+            #expect(again.unchanged == 3)
+        }
+    }
+
+    @Test func editedChunkContentIsWrittenBackWithoutEmbedding() async throws {
+        try await withIndexedFiles { harness in
+            let before = try await contents(harness)
+            try await harness.client.query(
+                "UPDATE document_chunks SET content = 'tampered' WHERE chunk_id IN (SELECT chunk_id FROM document_chunks WHERE source_file = 'a.md' LIMIT 2)")
+            let summary = try await harness.sync()
+            #expect(summary.repaired == 1)
+            #expect(try await harness.takeStats().inputs == 0)
+            #expect(try await contents(harness) == before)
+        }
+    }
+
+    @Test func aDeletedChunkRowIsWrittenAgain() async throws {
+        try await withIndexedFiles { harness in
+            let before = try await contents(harness)
+            try await harness.client.query(
+                "DELETE FROM document_chunks WHERE chunk_id = (SELECT chunk_id FROM document_chunks WHERE source_file = 'c/d.md' LIMIT 1)")
+            let summary = try await harness.sync()
+            #expect(summary.repaired == 1)
+            #expect(try await contents(harness) == before)
+        }
+    }
+}
