@@ -65,7 +65,8 @@ public struct DocumentStore: Sendable {
     }
 
     /// Documents whose rows no longer match what ragsync wrote (edited or deleted by hand), with the reason: a chunk
-    /// count other than recorded, a chunk whose content changed, or a chunk without an embedding of ``model``.
+    /// count other than recorded, a chunk row updated by another writer (its row version is not the one ragsync
+    /// recorded), or a chunk without an embedding of ``model``.
     ///
     /// One set-based statement over the whole store, run by every full reconcile; such documents are written again
     /// from their files.
@@ -75,12 +76,12 @@ public struct DocumentStore: Sendable {
             SELECT d.source_file,
                    CASE WHEN coalesce(c.chunks, 0) <> d.chunk_count
                             THEN format('%s chunk(s) in the table, %s written', coalesce(c.chunks, 0), d.chunk_count)
-                        WHEN c.edited > 0 THEN format('%s chunk(s) whose content was changed', c.edited)
+                        WHEN c.edited > 0 THEN format('%s chunk row(s) changed by another writer', c.edited)
                         ELSE format('%s chunk(s) without an embedding of %s', c.unembedded, $1::text) END
             FROM ragsync_documents d
             LEFT JOIN (
                 SELECT c.source_file, count(*) AS chunks,
-                       count(*) FILTER (WHERE r.content_md5 IS DISTINCT FROM md5(c.content)) AS edited,
+                       count(*) FILTER (WHERE r.row_xmin IS DISTINCT FROM c.xmin) AS edited,
                        count(*) FILTER (WHERE NOT EXISTS (
                            SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.chunk_id AND e.embedding_model = $1
                        )) AS unembedded

@@ -42,6 +42,7 @@ struct DocumentWriter {
         try writeEmbeddings(plan.needsEmbedding + zip(insertedIds, plan.fresh).map { ($0, $1.chunk) }, on: connection)
         try updateKept(plan.kept, of: updates, on: connection)
         try deleteChunks(plan.unmatched, on: connection)
+        try recordRowVersions(of: paths, on: connection)
         try connection.query(
             """
             INSERT INTO ragsync_documents
@@ -69,6 +70,7 @@ struct DocumentWriter {
         try connection.query(
             "UPDATE ragsync_documents SET source_file = $2, updated_at = now() WHERE source_file = $1",
             [oldPath, newPath])
+        try recordRowVersions(of: [newPath], on: connection)
     }
 
     func delete(_ sourceFile: String, on connection: PostgresConnection) throws -> Int {
@@ -79,6 +81,17 @@ struct DocumentWriter {
         try deleteChunks(ids, on: connection)
         try connection.query("DELETE FROM ragsync_documents WHERE source_file = $1", [sourceFile])
         return ids.count
+    }
+
+    /// Records the row version (xmin) of these documents' chunk rows as this transaction leaves them, so the drift
+    /// check can tell a row someone else updated later. Rows this transaction did not touch keep their record.
+    private func recordRowVersions(of sourceFiles: [String], on connection: PostgresConnection) throws {
+        try connection.query(
+            """
+            UPDATE ragsync_chunks r SET row_xmin = d.xmin
+            FROM document_chunks d
+            WHERE d.chunk_id = r.chunk_id AND d.source_file = ANY($1::text[]) AND r.row_xmin IS DISTINCT FROM d.xmin
+            """, [PostgresArray(sourceFiles)])
     }
 
     /// Serializes writers of these paths across processes and hosts until the transaction ends.
@@ -141,8 +154,9 @@ struct DocumentWriter {
         }
         try connection.query(
             """
-            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, search_vector, content_md5)
-            SELECT t.id::\(idType), t.path, t.hash, ragsync_search_vector(t.title, t.headings, t.content), md5(t.content)
+            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, search_vector, row_xmin)
+            SELECT t.id::\(idType), t.path, t.hash, ragsync_search_vector(t.title, t.headings, t.content),
+                   (SELECT d.xmin FROM document_chunks d WHERE d.chunk_id = t.id::\(idType))
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
                 AS t(id, path, hash, title, headings, content)
             """,

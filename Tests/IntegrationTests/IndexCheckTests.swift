@@ -53,7 +53,7 @@ struct DamagedRowsCheckTests {
                 "DELETE FROM chunk_embeddings WHERE chunk_id IN (SELECT chunk_id FROM document_chunks WHERE source_file = 'unembedded.md')")
             let check = try await IndexCheck.run(context: try await harness.context())
             #expect(check.damaged.map(\.path) == ["edited.md", "unembedded.md"])
-            #expect(check.damaged.first?.reason.contains("content was changed") == true)
+            #expect(check.damaged.first?.reason.contains("changed by another writer") == true)
             #expect(check.hasDrift)
             #expect(check.lines.contains { $0.hasPrefix("damaged: unembedded.md: 1 chunk(s) without an embedding") })
         }
