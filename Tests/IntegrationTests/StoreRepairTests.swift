@@ -61,3 +61,28 @@ struct StoreRepairTests {
         }
     }
 }
+
+@Suite("ragsync check --repair")
+struct CheckRepairCommandTests {
+    @Test func checkReportsDamageExitsOneAndRepairFixesItThroughTheRealBinary() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("a.md", SampleText.longDocument(paragraphs: 10))
+            _ = try await harness.sync()
+            try await harness.client.query("DELETE FROM chunk_embeddings")
+            let environment = [
+                "DATABASE_URL": harness.databaseURL, "OPENAI_BASE_URL": harness.server.baseURL,
+                "RAGSYNC_CONTENT_DIR": harness.content.path, "RAGSYNC_EMBEDDING_DIMENSIONS": "256", "PATH": "/usr/bin:/bin",
+            ]
+            let binary = DaemonProcess.executable.path
+            let check = try await ChildCommand.runDetached([binary, "check", "--samples", "5"], environment: environment)
+            #expect(check.status == 1, "\(check.output)")
+            #expect(check.output.contains("damaged: a.md"))
+            let repair = try await ChildCommand.runDetached(
+                [binary, "check", "--repair", "--samples", "5"], environment: environment)
+            #expect(repair.status == 0, "\(repair.output)")
+            #expect(repair.output.contains("repaired"))
+            let after = try await ChildCommand.runDetached([binary, "check", "--samples", "5"], environment: environment)
+            #expect(after.status == 0, "\(after.output)")
+        }
+    }
+}

@@ -6,6 +6,17 @@ public import Foundation
 /// blocked signals and whose exit is not always noticed when the command leaves a daemon running (a database server
 /// started by `scripts/db.sh start`).
 public enum ChildCommand {
+    /// ``run(_:environment:)`` on a thread of its own, so the wait never holds a cooperative thread.
+    public static func runDetached(
+        _ arguments: [String], environment: [String: String]
+    ) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try run(arguments, environment: environment) }) }
+            thread.name = "child-command"
+            thread.start()
+        }
+    }
+
     /// - Returns: the exit status and everything the command wrote on stdout and stderr.
     /// - Throws: `TestSetupError` when it cannot be started.
     public static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {

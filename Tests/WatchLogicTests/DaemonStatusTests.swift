@@ -22,6 +22,12 @@ struct DaemonStatusTests {
         #expect(idle.text(at: now) == "Watching 42 documents, 318 chunks; last: experience.md 3s ago; queue 0")
     }
 
+    @Test func repairsSinceStartAreShown() {
+        var idle = status(.idle)
+        idle.repairedDocuments = 3
+        #expect(idle.text(at: now) == "Watching 42 documents, 318 chunks; queue 0; 3 repaired since start")
+    }
+
     @Test func anOutageShowsTheRetryAndWhatWaits() {
         let retrying = status(.retrying(problem: "Database unreachable", retryAt: now + .seconds(8), pending: 3))
         #expect(retrying.text(at: now) == "Database unreachable, retrying in 8s; 3 pending; queue 0")

@@ -26,6 +26,8 @@ public struct DaemonStatus: Sendable, Equatable {
     public var queued = 0
     public var watcher = ContentWatcher.Report(mode: .waitingForDirectory, eventsLost: 0)
     public var failedDocuments = 0
+    /// Documents written again since start because their rows had been edited or deleted by hand.
+    public var repairedDocuments = 0
 
     public init() {}
 
@@ -33,6 +35,7 @@ public struct DaemonStatus: Sendable, Equatable {
         lhs.phase == rhs.phase && lhs.documents == rhs.documents && lhs.chunks == rhs.chunks
             && lhs.lastDocument?.path == rhs.lastDocument?.path && lhs.lastDocument?.at == rhs.lastDocument?.at
             && lhs.queued == rhs.queued && lhs.watcher == rhs.watcher && lhs.failedDocuments == rhs.failedDocuments
+            && lhs.repairedDocuments == rhs.repairedDocuments
     }
 
     /// The STATUS line, e.g. `Watching 42 documents, 318 chunks; last: experience.md 3s ago; queue 0`.
@@ -60,6 +63,7 @@ public struct DaemonStatus: Sendable, Equatable {
         }
         parts.append("queue \(queued)")
         if failedDocuments > 0 { parts.append("\(failedDocuments) failed (see journal)") }
+        if repairedDocuments > 0 { parts.append("\(repairedDocuments) repaired since start") }
         switch watcher.mode {
         case .watching: break
         case .polling(let reason): parts.append("polling (\(reason))")

@@ -105,6 +105,7 @@ public struct IndexingDaemon: Sendable {
                     board.update { $0.phase = .indexing(done: done, total: total, isFullReconcile: batch.isFullReconcile) }
                 }
                 report(summary, of: batch)
+                if summary.repaired > 0 { board.update { $0.repairedDocuments += summary.repaired } }
                 if batch.isFullReconcile || (summary.changedAnything && upkeep.isDue(after: summary)) {
                     await maintainVectorIndex(context, after: summary)
                     upkeep.ran()
@@ -240,7 +241,8 @@ public struct IndexingDaemon: Sendable {
                 "message_id": "\(MessageID.reconciled)",
                 "documents_indexed": "\(summary.indexed)", "documents_removed": "\(summary.removed)",
                 "documents_failed": "\(summary.failed)", "chunks_embedded": "\(summary.chunksEmbedded)",
-                "chunks_reused": "\(summary.chunksReused)", "duration_ms": "\(Int(summary.seconds * 1000))",
+                "chunks_reused": "\(summary.chunksReused)", "documents_repaired": "\(summary.repaired)",
+                "duration_ms": "\(Int(summary.seconds * 1000))",
             ])
     }
 
