@@ -239,6 +239,7 @@ class Stress:
             "DATABASE_URL": self.database_url(database), "OPENAI_BASE_URL": self.server.url + "/v1",
             "RAGSYNC_CONTENT_DIR": self.content, "RAGSYNC_EMBEDDER": "openai", "RAGSYNC_LOG_LEVEL": "notice",
             "RAGSYNC_EMBEDDING_TIMEOUT": "3", "RAGSYNC_EMBEDDING_RETRIES": "2", "RAGSYNC_EMBEDDING_DIMENSIONS": "256",
+            "RAGSYNC_MAX_DELETE": "all",  # rm -r of most of a small tree is part of the workload
         })
         if notify:
             env["NOTIFY_SOCKET"] = self.notify.path

@@ -55,6 +55,8 @@ public struct RagsyncConfiguration: Sendable {
     public var stallTimeout: Duration
     /// `ragsync watch`: watch at most this many folders; a larger tree is polled. Nil: the kernel's limit only.
     public var maxWatchedFolders: Int?
+    /// How many documents one pass may delete (`RAGSYNC_MAX_DELETE`, `--allow-mass-delete`).
+    public var deletionGuard = DeletionGuard()
 
     public static let defaultOpenAIBaseURL = "https://api.openai.com/v1"
     /// The in-process model's name, as written to `chunk_embeddings.embedding_model`.
@@ -72,6 +74,8 @@ public struct RagsyncConfiguration: Sendable {
         public var chunkTargetTokens: String?
         public var chunkOverlapTokens: String?
         public var logLevel: String?
+        /// `--allow-mass-delete`: no limit on deletions for this run.
+        public var allowMassDelete = false
 
         public init() {}
     }
@@ -204,6 +208,17 @@ public struct RagsyncConfiguration: Sendable {
             self.maxWatchedFolders = try Self.integer(
                 environment["RAGSYNC_MAX_WATCHED_FOLDERS"], default: 0, range: 1...10_000_000,
                 setting: "RAGSYNC_MAX_WATCHED_FOLDERS")
+        }
+        if overrides.allowMassDelete {
+            self.deletionGuard = DeletionGuard(limit: .none)
+        } else if let maximum = environment["RAGSYNC_MAX_DELETE"], !maximum.isEmpty {
+            if maximum.lowercased() == "all" {
+                self.deletionGuard = DeletionGuard(limit: .none)
+            } else {
+                self.deletionGuard = DeletionGuard(
+                    limit: .count(
+                        try Self.integer(maximum, default: 0, range: 0...1_000_000_000, setting: "RAGSYNC_MAX_DELETE (a count, or all)")))
+            }
         }
         // Checked now, so a contradiction exits 78 at start rather than when the first file is chunked.
         _ = try chunkingOptions(maxTokens: isLocal ? WordPieceTokenizer.maxWordpieces : nil)

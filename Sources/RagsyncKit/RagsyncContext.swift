@@ -97,6 +97,7 @@ public struct RagsyncContext: Sendable {
         let embedder = try makeEmbedder()
         return try SyncEngine(
             store: store, embedder: embedder, chunker: try makeChunker(for: embedder),
-            contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger)
+            contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger,
+            deletionGuard: configuration.deletionGuard)
     }
 }

@@ -70,8 +70,12 @@ struct GlobalOptions: ParsableArguments {
     var logLevel: String?
 
     /// The flags given, to read the configuration again on reload.
+    @Flag(name: .customLong("allow-mass-delete"), help: "Let this run delete any number of documents (RAGSYNC_MAX_DELETE=all); by default a pass refuses to delete more than half of 20 or more.")
+    var allowMassDelete = false
+
     var overrides: RagsyncConfiguration.Overrides {
         var overrides = RagsyncConfiguration.Overrides()
+        overrides.allowMassDelete = allowMassDelete
         overrides.embedder = embedder
         overrides.databaseURL = databaseURL
         overrides.openAIBaseURL = openAIBaseURL

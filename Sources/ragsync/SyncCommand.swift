@@ -26,6 +26,9 @@ struct SyncCommand: AsyncParsableCommand {
             for line in summary.lines { print(line) }
             let index = try await context.maintainVectorIndex(after: summary)
             if index.action != .kept { print("vector index: \(index.action.rawValue) (\(index.reason))") }
+            if summary.refusedDeletion != nil {
+                throw CommandFailure.failed("deletions refused; see above", status: 1)
+            }
             if summary.failed > 0 {
                 throw CommandFailure.failed("\(summary.failed) document(s) failed; see above", status: 1)
             }

@@ -61,7 +61,8 @@ struct PipelineHarness {
             logger: Logger(label: "test"))
         let engine = try SyncEngine(
             store: context.store, embedder: embedder, chunker: try context.makeChunker(),
-            contentDirectory: content, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"))
+            contentDirectory: content, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
+            deletionGuard: configuration.deletionGuard)
         return try await engine.reconcile(scope)
     }
 

@@ -30,7 +30,8 @@ struct RandomizedSyncTests {
                 if ProcessInfo.processInfo.environment["RAGSYNC_SIM_TRACE"] != nil { print("step \(step): \(touched)") }
                 let scope = Workload.scope(covering: touched, &random)
                 let before = try await storedChunkHashes(harness)
-                let summary = try await harness.sync(scope: scope)
+                // rm -r of most of a small tree is part of the workload, not a mistake to refuse.
+                let summary = try await harness.sync(scope: scope, environment: ["RAGSYNC_MAX_DELETE": "all"])
                 let embedded = try await harness.takeStats().inputs
                 let after = try await storedChunkHashes(harness)
                 let context = "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed)), step \(step), \(touched.description)"

@@ -26,6 +26,8 @@ public struct DaemonStatus: Sendable, Equatable {
     public var queued = 0
     public var watcher = ContentWatcher.Report(mode: .waitingForDirectory, eventsLost: 0)
     public var failedDocuments = 0
+    /// Set while the last full or scoped pass refused its deletions (``DeletionGuard``): a short reason for STATUS.
+    public var refusedDeletions: Int?
     /// Documents written again since start because their rows had been edited or deleted by hand.
     public var repairedDocuments = 0
 
@@ -35,7 +37,7 @@ public struct DaemonStatus: Sendable, Equatable {
         lhs.phase == rhs.phase && lhs.documents == rhs.documents && lhs.chunks == rhs.chunks
             && lhs.lastDocument?.path == rhs.lastDocument?.path && lhs.lastDocument?.at == rhs.lastDocument?.at
             && lhs.queued == rhs.queued && lhs.watcher == rhs.watcher && lhs.failedDocuments == rhs.failedDocuments
-            && lhs.repairedDocuments == rhs.repairedDocuments
+            && lhs.repairedDocuments == rhs.repairedDocuments && lhs.refusedDeletions == rhs.refusedDeletions
     }
 
     /// The STATUS line, e.g. `Watching 42 documents, 318 chunks; last: experience.md 3s ago; queue 0`.
@@ -64,6 +66,9 @@ public struct DaemonStatus: Sendable, Equatable {
         parts.append("queue \(queued)")
         if failedDocuments > 0 { parts.append("\(failedDocuments) failed (see journal)") }
         if repairedDocuments > 0 { parts.append("\(repairedDocuments) repaired since start") }
+        if let refusedDeletions {
+            parts.append("refused to delete \(refusedDeletions) documents (see journal; RAGSYNC_MAX_DELETE)")
+        }
         switch watcher.mode {
         case .watching: break
         case .polling(let reason): parts.append("polling (\(reason))")

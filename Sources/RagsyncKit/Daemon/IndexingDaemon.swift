@@ -106,6 +106,10 @@ public struct IndexingDaemon: Sendable {
                 }
                 report(summary, of: batch)
                 if summary.repaired > 0 { board.update { $0.repairedDocuments += summary.repaired } }
+                if summary.refusedDeletion != nil || summary.removed > 0 || batch.isFullReconcile {
+                    let refused = summary.refusedDeletion == nil ? nil : summary.refusedDeletionCount
+                    board.update { $0.refusedDeletions = refused }
+                }
                 if batch.isFullReconcile || (summary.changedAnything && upkeep.isDue(after: summary)) {
                     await maintainVectorIndex(context, after: summary)
                     upkeep.ran()

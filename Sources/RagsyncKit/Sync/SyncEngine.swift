@@ -18,6 +18,8 @@ public struct SyncEngine: Sendable {
     public let embedder: any EmbeddingProvider
     public let chunker: Chunker
     public let logger: Logger
+    /// How many documents one pass may delete.
+    public let deletionGuard: DeletionGuard
     private let source: ContentSource
 
     /// Documents prepared, embedded and written together (one transaction). Two batches are in memory at once, so
@@ -27,8 +29,9 @@ public struct SyncEngine: Sendable {
 
     public init(
         store: DocumentStore, embedder: any EmbeddingProvider, chunker: Chunker, contentDirectory: URL,
-        maxFileBytes: Int, logger: Logger
+        maxFileBytes: Int, logger: Logger, deletionGuard: DeletionGuard = DeletionGuard()
     ) throws {
+        self.deletionGuard = deletionGuard
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
@@ -124,7 +127,18 @@ public struct SyncEngine: Sendable {
         }
         try await index(pending, into: &summary, progress: progress)
 
-        if snapshot.isComplete {
+        var mayDelete = snapshot.isComplete
+        if mayDelete, !vanished.isEmpty {
+            let indexed = try await store.totals().documents
+            if deletionGuard.refuses(deleting: vanished.count, of: indexed) {
+                let refusal = deletionGuard.refusal(deleting: vanished.map(\.sourceFile), of: indexed)
+                logger.error("\(refusal)", metadata: ["action": "refused-deletion", "documents": "\(vanished.count)"])
+                summary.refusedDeletion = refusal
+                summary.refusedDeletionCount = vanished.count
+                mayDelete = false
+            }
+        }
+        if mayDelete {
             for document in vanished {
                 let chunks = try await store.delete(document.sourceFile)
                 logger.info(
@@ -133,7 +147,7 @@ public struct SyncEngine: Sendable {
                 summary.lastChanged = document.sourceFile
                 summary.removed += 1
             }
-        } else if !vanished.isEmpty {
+        } else if !vanished.isEmpty, summary.refusedDeletion == nil {
             logger.warning(
                 "not deleting \(vanished.count) document(s) missing from disk: a folder could not be listed",
                 metadata: ["documents": "\(vanished.count)"])

@@ -11,6 +11,10 @@ public struct SyncSummary: Sendable {
     public var renamed = 0
     /// Unchanged files cut again because the chunking changed (counted in `indexed` too once written).
     public var rechunked = 0
+    /// Set when the pass would have deleted more documents than ``DeletionGuard`` allows, and deleted none.
+    public var refusedDeletion: String?
+    /// How many documents that refusal kept.
+    public var refusedDeletionCount = 0
     /// Unchanged files written again because their rows were edited or deleted by hand.
     public var repaired = 0
     public var removed = 0
@@ -57,6 +61,7 @@ public struct SyncSummary: Sendable {
                 + "\(embeddingRequests) request(s)",
             "time: \(String(format: "%.2f", seconds)) s",
         ]
+        if let refusedDeletion { lines.append("not deleted: \(refusedDeletion)") }
         for failure in failures { lines.append("failed: \(failure.path): \(failure.reason)") }
         for skip in skipped { lines.append("skipped: \(skip.path): \(skip.reason)") }
         return lines
