@@ -98,6 +98,23 @@ public struct DocumentStore: Sendable {
         return drifted
     }
 
+    /// How many embeddings belong to no chunk. A foreign key with `ON DELETE CASCADE` (ragsync's schema and the
+    /// origin's) prevents them; a database without one gets them when chunk rows are deleted by hand.
+    public func orphanedEmbeddingCount() async throws -> Int {
+        try await client.query(
+            "SELECT count(*) FROM chunk_embeddings e WHERE NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.chunk_id = e.chunk_id)"
+        ).scalarInt
+    }
+
+    /// Deletes the embeddings that belong to no chunk (see ``orphanedEmbeddingCount()``).
+    /// - Returns: how many were deleted.
+    @discardableResult
+    public func deleteOrphanedEmbeddings() async throws -> Int {
+        try await client.query(
+            "DELETE FROM chunk_embeddings e WHERE NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.chunk_id = e.chunk_id)"
+        ).affectedRowCount
+    }
+
     /// Which of these chunk hashes already have an embedding for ``model``, anywhere in the store.
     ///
     /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database.

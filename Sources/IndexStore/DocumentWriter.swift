@@ -38,7 +38,8 @@ struct DocumentWriter {
             results.append(plan.add(update, at: position, existing: existingByPath[update.sourceFile] ?? []))
         }
 
-        let insertedIds = try insertChunks(plan.fresh, of: updates, on: connection)
+        var lostIds = try lostChunkIds(of: paths, on: connection)
+        let insertedIds = try insertChunks(plan.fresh, of: updates, reusing: &lostIds, on: connection)
         try writeEmbeddings(plan.needsEmbedding + zip(insertedIds, plan.fresh).map { ($0, $1.chunk) }, on: connection)
         try updateKept(plan.kept, of: updates, on: connection)
         try deleteChunks(plan.unmatched, on: connection)
@@ -59,6 +60,10 @@ struct DocumentWriter {
                 PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
                 PostgresArray(updates.map(\.chunking)),
             ])
+        try recordChunkIds(
+            plan.kept.map { (updates[$0.document].sourceFile, $0.chunk, $0.id) }
+                + zip(plan.fresh, insertedIds).map { (updates[$0.document].sourceFile, $0.chunk, $1) },
+            of: paths, on: connection)
         return results
     }
 
@@ -105,9 +110,51 @@ struct DocumentWriter {
             """, [PostgresArray(sourceFiles)])
     }
 
+    /// The ids these documents' chunks had when ragsync last wrote them, for rows deleted since (by hand), by path and
+    /// chunk hash: a repaired chunk gets its old id back, so ids logged in `query_logs` stay valid. UUID ids only;
+    /// integer ids come from the table's own sequence.
+    private func lostChunkIds(of paths: [String], on connection: PostgresConnection) throws -> [String: [String: [String]]] {
+        guard schema.chunkIdType == .uuid else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT d.source_file, u.hash, u.id
+            FROM ragsync_documents d, unnest(d.chunk_hashes, d.chunk_ids) AS u(hash, id)
+            WHERE d.source_file = ANY($1::text[])
+              AND NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.chunk_id = u.id::uuid)
+            """, [PostgresArray(paths)])
+        var lost: [String: [String: [String]]] = [:]
+        for row in try rows.decoded({ row throws(PostgresError) in (try row.string(0), try row.string(1), try row.string(2)) }) {
+            lost[row.0, default: [:]][row.1, default: []].append(row.2)
+        }
+        return lost
+    }
+
+    /// Records each document's chunk hashes and ids in chunk order (see ``lostChunkIds(of:on:)``).
+    private func recordChunkIds(
+        _ chunks: [(path: String, chunk: ChunkRow, id: String)], of paths: [String], on connection: PostgresConnection
+    ) throws {
+        try connection.query(
+            """
+            UPDATE ragsync_documents d SET chunk_hashes = coalesce(x.hashes, '{}'), chunk_ids = coalesce(x.ids, '{}')
+            FROM unnest($1::text[]) AS p(path)
+            LEFT JOIN (
+                SELECT t.path, array_agg(t.hash ORDER BY t.idx) AS hashes, array_agg(t.id ORDER BY t.idx) AS ids
+                FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS t(path, idx, hash, id)
+                GROUP BY t.path
+            ) x ON x.path = p.path
+            WHERE d.source_file = p.path
+            """,
+            [
+                PostgresArray(paths), PostgresArray(chunks.map(\.path)), PostgresArray(chunks.map(\.chunk.index)),
+                PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(chunks.map(\.id)),
+            ])
+    }
+
     /// Inserts chunks and their bookkeeping rows; returns their ids in the order of `chunks`.
+    /// - Parameter lostIds: ids of deleted rows by path and hash, reused (and consumed) for chunks with that hash.
     private func insertChunks(
-        _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate], on connection: PostgresConnection
+        _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
+        reusing lostIds: inout [String: [String: [String]]], on connection: PostgresConnection
     ) throws -> [String] {
         guard !chunks.isEmpty else { return [] }
         let ids: [String]
@@ -119,7 +166,14 @@ struct DocumentWriter {
         ]
         if schema.chunkIdType == .uuid {
             // Generated here, because an origin table may have no default for its UUID column.
-            ids = chunks.map { _ in UUID().uuidString.lowercased() }
+            var reusable = lostIds
+            ids = zip(documents, chunks).map { document, chunk in
+                if let id = reusable[document.sourceFile]?[chunk.chunk.contentHash]?.popLast() {
+                    return id
+                }
+                return UUID().uuidString.lowercased()
+            }
+            lostIds = reusable
             try connection.query(
                 """
                 INSERT INTO document_chunks

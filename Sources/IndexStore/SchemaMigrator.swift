@@ -195,6 +195,9 @@ public struct SchemaMigrator: Sendable {
         try connection.execute(
             """
             ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS chunking text;
+            -- Each document's chunk hashes and ids in chunk order, so a row deleted by hand comes back with its id.
+            ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS chunk_hashes text[];
+            ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS chunk_ids text[];
             -- The row version (xmin) of each chunk row as ragsync last wrote it: any UPDATE by someone else changes it,
             -- and comparing it reads no content (an MD5 of every content took 88 ms at 12,786 chunks; this, 24-35).
             ALTER TABLE ragsync_chunks ADD COLUMN IF NOT EXISTS row_xmin xid;

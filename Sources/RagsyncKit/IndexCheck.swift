@@ -15,6 +15,8 @@ public struct IndexCheck: Sendable {
     /// Documents whose rows were edited or deleted by hand (chunk count, content, embeddings), with the reason;
     /// the next full reconcile writes them again.
     public var damaged: [(path: String, reason: String)] = []
+    /// Embeddings whose chunk is gone; the next full reconcile deletes them.
+    public var orphanedEmbeddings = 0
     /// Documents whose last attempt failed, with the error.
     public var failed: [(path: String, error: String)] = []
     public var index: VectorIndexState?
@@ -23,7 +25,9 @@ public struct IndexCheck: Sendable {
     public var isComplete = true
 
     /// True when the database does not match the content directory.
-    public var hasDrift: Bool { !missing.isEmpty || !stale.isEmpty || !orphaned.isEmpty || !damaged.isEmpty }
+    public var hasDrift: Bool {
+        !missing.isEmpty || !stale.isEmpty || !orphaned.isEmpty || !damaged.isEmpty || orphanedEmbeddings > 0
+    }
 
     /// Runs the check.
     /// - Parameter samples: chunks used as queries for the recall measurement.
@@ -50,6 +54,7 @@ public struct IndexCheck: Sendable {
         }
         check.damaged = try await context.store.driftedDocuments().map { (path: $0.key, reason: $0.value) }
             .sorted { $0.path < $1.path }
+        check.orphanedEmbeddings = try await context.store.orphanedEmbeddingCount()
         check.failed = stored.values.compactMap { record in record.lastError.map { (record.sourceFile, $0) } }
             .sorted { $0.path < $1.path }
         let measurement = RecallMeasurement(samples: samples)
@@ -85,6 +90,9 @@ public struct IndexCheck: Sendable {
         for path in stale { lines.append("stale: \(path) (changed on disk since it was indexed)") }
         for path in orphaned { lines.append("orphaned: \(path) (indexed, no longer on disk)") }
         for (path, reason) in damaged { lines.append("damaged: \(path): \(reason); `ragsync sync` writes it again") }
+        if orphanedEmbeddings > 0 {
+            lines.append("embeddings whose chunk is gone: \(orphanedEmbeddings); `ragsync sync` deletes them")
+        }
         for (path, error) in failed { lines.append("failed: \(path): \(error)") }
         if !isComplete { lines.append("warning: a folder could not be listed; orphans were not looked for") }
         return lines

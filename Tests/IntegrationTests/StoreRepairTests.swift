@@ -1,6 +1,7 @@
 // ragsync — rows edited or deleted behind ragsync's back are found by a full reconcile and written again (issue 16).
 
 import Foundation
+import RagsyncKit
 import RagsyncTestSupport
 import Testing
 
@@ -50,14 +51,17 @@ struct StoreRepairTests {
         }
     }
 
-    @Test func aDeletedChunkRowIsWrittenAgain() async throws {
+    @Test func aDeletedChunkRowIsWrittenAgainWithItsOldId() async throws {
         try await withIndexedFiles { harness in
             let before = try await contents(harness)
+            let idsBefore = try await harness.chunkIds("c/d.md")
             try await harness.client.query(
-                "DELETE FROM document_chunks WHERE chunk_id = (SELECT chunk_id FROM document_chunks WHERE source_file = 'c/d.md' LIMIT 1)")
+                "DELETE FROM document_chunks WHERE chunk_id = (SELECT chunk_id FROM document_chunks WHERE source_file = 'c/d.md' ORDER BY chunk_index DESC LIMIT 1)")
             let summary = try await harness.sync()
             #expect(summary.repaired == 1)
             #expect(try await contents(harness) == before)
+            // Ids logged in query_logs stay valid: the row comes back with the id it had.
+            #expect(try await harness.chunkIds("c/d.md") == idsBefore)
         }
     }
 }
@@ -83,6 +87,30 @@ struct CheckRepairCommandTests {
             #expect(repair.output.contains("repaired"))
             let after = try await ChildCommand.runDetached([binary, "check", "--samples", "5"], environment: environment)
             #expect(after.status == 0, "\(after.output)")
+        }
+    }
+}
+
+@Suite("Embeddings whose chunk is gone")
+struct OrphanedEmbeddingTests {
+    @Test func aDatabaseWithoutTheCascadeGetsItsStrayEmbeddingsReportedAndDeleted() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("a.md", SampleText.longDocument(paragraphs: 10))
+            _ = try await harness.sync()
+            // An existing database whose chunk_embeddings has no foreign key: deleting a chunk leaves its embedding.
+            try await harness.client.query(
+                "ALTER TABLE chunk_embeddings DROP CONSTRAINT IF EXISTS chunk_embeddings_chunk_id_fkey")
+            try await harness.client.query(
+                "DELETE FROM document_chunks WHERE chunk_id = (SELECT chunk_id FROM document_chunks ORDER BY chunk_index LIMIT 1)")
+            let before = try await IndexCheck.run(context: try await harness.context(), samples: 5)
+            #expect(before.orphanedEmbeddings == 1)
+            #expect(before.hasDrift)
+            let summary = try await harness.sync()
+            #expect(summary.orphanedEmbeddingsDeleted == 1)
+            #expect(summary.repaired == 1)
+            let after = try await IndexCheck.run(context: try await harness.context(), samples: 5)
+            #expect(after.orphanedEmbeddings == 0)
+            #expect(!after.hasDrift)
         }
     }
 }

@@ -57,9 +57,16 @@ public struct SyncEngine: Sendable {
         // At 5,000 files the drift check (20-40 ms) then costs no time of its own.
         async let records = Self.records(in: store, for: scope)
         async let damaged = scope.isFullReconcile ? Self.drifted(in: store) : [:]
+        async let strayEmbeddings = scope.isFullReconcile ? Self.deleteOrphanedEmbeddings(in: store) : 0
         let snapshot = await source.snapshot(of: scope)
         let stored = try await records
         let drifted = try await damaged
+        summary.orphanedEmbeddingsDeleted = try await strayEmbeddings
+        if summary.orphanedEmbeddingsDeleted > 0 {
+            logger.warning(
+                "deleted \(summary.orphanedEmbeddingsDeleted) embedding(s) whose chunk was deleted by hand",
+                metadata: ["action": "repaired", "embeddings": "\(summary.orphanedEmbeddingsDeleted)"])
+        }
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
 
@@ -164,6 +171,10 @@ public struct SyncEngine: Sendable {
 
     private static func drifted(in store: DocumentStore) async throws -> [String: String] {
         try await store.driftedDocuments()
+    }
+
+    private static func deleteOrphanedEmbeddings(in store: DocumentStore) async throws -> Int {
+        try await store.deleteOrphanedEmbeddings()
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.

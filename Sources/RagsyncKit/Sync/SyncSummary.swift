@@ -15,6 +15,8 @@ public struct SyncSummary: Sendable {
     public var refusedDeletion: String?
     /// How many documents that refusal kept.
     public var refusedDeletionCount = 0
+    /// Embeddings whose chunk row was gone (deleted by hand where no foreign key cascades), deleted by a full pass.
+    public var orphanedEmbeddingsDeleted = 0
     /// Unchanged files written again because their rows were edited or deleted by hand.
     public var repaired = 0
     public var removed = 0
