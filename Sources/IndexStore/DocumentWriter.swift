@@ -38,7 +38,8 @@ struct DocumentWriter {
             results.append(plan.add(update, at: position, existing: existingByPath[update.sourceFile] ?? []))
         }
 
-        var lostIds = try lostChunkIds(of: paths, on: connection)
+        // Only a write that inserts chunks can give a lost id back.
+        var lostIds = plan.fresh.isEmpty ? [:] : try lostChunkIds(of: paths, on: connection)
         let insertedIds = try insertChunks(plan.fresh, of: updates, reusing: &lostIds, on: connection)
         try writeEmbeddings(plan.needsEmbedding + zip(insertedIds, plan.fresh).map { ($0, $1.chunk) }, on: connection)
         try updateKept(plan.kept, of: updates, on: connection)

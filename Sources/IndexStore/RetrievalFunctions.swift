@@ -17,6 +17,16 @@ public enum RetrievalFunctions {
     /// The text search configuration used when none was set (`RAGSYNC_TEXT_SEARCH_CONFIG`).
     public static let defaultTextSearchConfiguration = "english"
 
+    /// What both contract functions are declared with: plpgsql, a fresh plan per call (a cached generic plan, blind
+    /// to LIMIT, scanned all 26,000 vectors: 105 ms, not 17), probes set inside kept to the call by the SET clause,
+    /// and column names winning over the output parameters of the same names.
+    private static let functionOptions = """
+        LANGUAGE plpgsql VOLATILE
+        SET plan_cache_mode = force_custom_plan
+        AS $$
+        #variable_conflict use_column
+        """
+
     /// The migration: the settings table, the search vector column with its GIN index, the helper functions and
     /// the two contract functions. `idType` is the chunk id's SQL type read from the catalog, never input.
     static func create(on connection: PostgresConnection, idType: String) throws {
@@ -74,12 +84,7 @@ public enum RetrievalFunctions {
                 one_per_document boolean DEFAULT false)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision)
-            LANGUAGE plpgsql VOLATILE
-            -- A fresh plan per call: a cached generic plan, blind to LIMIT, scanned all 26,000 vectors (105 ms, not 17).
-            -- The SET clause also keeps the probes set inside to the call.
-            SET plan_cache_mode = force_custom_plan
-            AS $$
-            #variable_conflict use_column
+            \(functionOptions)
             BEGIN
                 PERFORM ragsync_use_measured_search_settings();
                 RETURN QUERY
@@ -110,12 +115,7 @@ public enum RetrievalFunctions {
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
                            semantic_rank integer, score double precision)
-            LANGUAGE plpgsql VOLATILE
-            -- A fresh plan per call: a cached generic plan, blind to LIMIT, scanned all 26,000 vectors (105 ms, not 17).
-            -- The SET clause also keeps the probes set inside to the call.
-            SET plan_cache_mode = force_custom_plan
-            AS $$
-            #variable_conflict use_column
+            \(functionOptions)
             DECLARE
                 candidates integer := greatest(match_count, 20) * CASE WHEN one_per_document THEN 10 ELSE 2 END;
                 text_query tsquery := ragsync_search_query(query_text);
@@ -249,7 +249,9 @@ extension RetrievalFunctions {
         guard chunks > 0 else { return .noDocuments }
         let models = try connection.query(
             "SELECT embedding_model, count(*) FROM chunk_embeddings GROUP BY 1 ORDER BY 2 DESC"
-        ).decoded { row throws(PostgresError) in (model: try row.string(0), count: try row.int(1)) }
+        ).decoded { row throws(PostgresError) in
+            EmptyResultReason.ModelCount(model: try row.string(0), count: try row.int(1))
+        }
         guard models.contains(where: { $0.model == model }) else {
             return .noEmbeddings(model: model, otherModels: models)
         }

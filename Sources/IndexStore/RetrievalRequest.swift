@@ -1,5 +1,6 @@
 // ragsync — RetrievalRequest: one search through the web host's SQL functions.
 
+import Indexer
 public import Postgres
 
 /// One search through the SQL functions.
@@ -43,28 +44,13 @@ public struct RetrievalRequest: Sendable {
             self.tags = tags
         }
 
-        /// The object as text, built from escaped JSON strings.
+        /// The object as text, serialized by the same ``JSONValue`` that writes `metadata_json`.
         var jsonText: String {
-            var members: [String] = []
-            if let embeddingModel { members.append("\"embedding_model\":\(Self.quoted(embeddingModel))") }
-            if let category { members.append("\"category\":\(Self.quoted(category))") }
-            if !tags.isEmpty { members.append("\"tags\":[\(tags.map(Self.quoted).joined(separator: ","))]") }
-            return "{" + members.joined(separator: ",") + "}"
-        }
-
-        private static func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
+            var members: [String: JSONValue] = [:]
+            if let embeddingModel { members["embedding_model"] = .string(embeddingModel) }
+            if let category { members["category"] = .string(category) }
+            if !tags.isEmpty { members["tags"] = .array(tags.map(JSONValue.string)) }
+            return JSONValue.object(members).jsonText
         }
     }
 }

@@ -58,11 +58,13 @@ public struct Chunker: Sendable {
     public func chunks(for document: ParsedDocument) -> [DocumentChunk] {
         let sections = ChunkSection.sections(from: document.blocks)
         let sizes = sections.map(tokens(of:))
+        let documentTokens = sizes.reduce(0, +)
         let description = DocumentDescription(
-            of: document, limit: options.contextTokens, leadParagraphUpTo: Self.leadParagraphDocumentTargets
-                * options.targetTokens, documentTokens: sizes.reduce(0, +), counter: counter)
+            of: document, limit: options.contextTokens,
+            leadParagraphUpTo: Self.leadParagraphDocumentTargets * options.targetTokens,
+            documentTokens: documentTokens, counter: counter)
         // A document that fits in one chunk stays one chunk.
-        if sizes.reduce(0, +) <= options.maxTokens - Self.safetyMargin,
+        if documentTokens <= options.maxTokens - Self.safetyMargin,
             let whole = packedChunk(of: sections, title: document.title, description: description, index: 0)
         {
             return [whole]

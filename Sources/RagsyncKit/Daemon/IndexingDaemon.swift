@@ -106,6 +106,7 @@ public struct IndexingDaemon: Sendable {
                 }
                 report(summary, of: batch)
                 if summary.repaired > 0 { board.update { $0.repairedDocuments += summary.repaired } }
+                // A refusal stays in STATUS until a pass deletes documents or a full reconcile no longer refuses.
                 if summary.refusedDeletion != nil || summary.removed > 0 || batch.isFullReconcile {
                     let refused = summary.refusedDeletion == nil ? nil : summary.refusedDeletionCount
                     board.update { $0.refusedDeletions = refused }

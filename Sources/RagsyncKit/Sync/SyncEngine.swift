@@ -52,16 +52,12 @@ public struct SyncEngine: Sendable {
     ) async throws -> SyncSummary {
         let started = ContinuousClock.now
         var summary = SyncSummary()
-        // The database is read while the files are walked and hashed (the walk runs on a thread of its own): the
-        // records, and on a full reconcile the rows edited or deleted behind ragsync's back, which are written again.
-        // At 5,000 files the drift check (20-40 ms) then costs no time of its own.
-        async let records = Self.records(in: store, for: scope)
-        async let damaged = scope.isFullReconcile ? Self.drifted(in: store) : [:]
-        async let strayEmbeddings = scope.isFullReconcile ? Self.deleteOrphanedEmbeddings(in: store) : 0
+        // The database side is read while the files are walked and hashed (the walk runs on a thread of its own): at
+        // 5,000 files the drift check (20-40 ms) then costs no time of its own.
+        async let databaseSide = Self.storedState(in: store, for: scope)
         let snapshot = await source.snapshot(of: scope)
-        let stored = try await records
-        let drifted = try await damaged
-        summary.orphanedEmbeddingsDeleted = try await strayEmbeddings
+        let (stored, drifted, strayEmbeddingsDeleted) = try await databaseSide
+        summary.orphanedEmbeddingsDeleted = strayEmbeddingsDeleted
         if summary.orphanedEmbeddingsDeleted > 0 {
             logger.warning(
                 "deleted \(summary.orphanedEmbeddingsDeleted) embedding(s) whose chunk was deleted by hand",
@@ -76,18 +72,21 @@ public struct SyncEngine: Sendable {
             // Each path once, whatever the walk found: a write batch names a document at most once.
             guard onDisk.insert(file.relativePath).inserted else { continue }
             let record = stored[file.relativePath]
-            if record?.contentHash == file.hash, let reason = drifted[file.relativePath] {
-                summary.repaired += 1
-                logger.warning(
-                    "repairing \(file.relativePath): \(reason)",
-                    metadata: ["document": "\(file.relativePath)", "action": "repaired", "reason": "\(reason)"])
-                pending.append(file)
-            } else if record?.contentHash == file.hash, record?.chunking == chunker.signature {
-                summary.unchanged += 1
-            } else if record?.contentHash == file.hash {
-                // The file did not change but the chunking did (another version or setting): cut it again.
-                summary.rechunked += 1
-                pending.append(file)
+            if let record, record.contentHash == file.hash {
+                if let reason = drifted[file.relativePath] {
+                    // Its rows were edited or deleted by hand: written again from the file.
+                    summary.repaired += 1
+                    logger.warning(
+                        "repairing \(file.relativePath): \(reason)",
+                        metadata: ["document": "\(file.relativePath)", "action": "repaired", "reason": "\(reason)"])
+                    pending.append(file)
+                } else if record.chunking != chunker.signature {
+                    // The file did not change but the chunking did (another version or setting): cut it again.
+                    summary.rechunked += 1
+                    pending.append(file)
+                } else {
+                    summary.unchanged += 1
+                }
             } else if let record, record.failedHash == file.hash {
                 // These exact bytes failed to parse before; they are retried when the file changes.
                 summary.failures.append((file.relativePath, record.lastError ?? "failed before"))
@@ -163,18 +162,16 @@ public struct SyncEngine: Sendable {
         return summary
     }
 
-    private static func records(in store: DocumentStore, for scope: ChangeBatch) async throws -> [String: StoredDocument] {
-        scope.isFullReconcile
-            ? try await store.documents()
-            : try await store.documents(paths: Array(scope.files), folders: Array(scope.folders))
-    }
-
-    private static func drifted(in store: DocumentStore) async throws -> [String: String] {
-        try await store.driftedDocuments()
-    }
-
-    private static func deleteOrphanedEmbeddings(in store: DocumentStore) async throws -> Int {
-        try await store.deleteOrphanedEmbeddings()
+    /// What a pass needs from the database: the records of the documents in scope and, on a full reconcile, the
+    /// documents whose rows were edited or deleted by hand (to write again) and how many embeddings without a chunk
+    /// were deleted. The statements share one connection, so they run one after the other.
+    private static func storedState(
+        in store: DocumentStore, for scope: ChangeBatch
+    ) async throws -> (records: [String: StoredDocument], drifted: [String: String], strayEmbeddingsDeleted: Int) {
+        guard scope.isFullReconcile else {
+            return (try await store.documents(paths: Array(scope.files), folders: Array(scope.folders)), [:], 0)
+        }
+        return (try await store.documents(), try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings())
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.
