@@ -65,6 +65,9 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Watch → queue → plan: the daemon's core as state machines and pure logic, simulated in the tests. The disk
+        // is reached only through the FileSystem protocol.
+        .target(name: "SyncCore", dependencies: ["Indexer"], swiftSettings: strictSwift),
         // Embed: OpenAI-compatible embeddings over libcurl.
         .target(
             name: "Embedding",
@@ -90,7 +93,8 @@ let package = Package(
         .target(
             name: "RagsyncKit",
             dependencies: [
-                "Indexer", "Embedding", "LocalEmbedding", "IndexStore", "Postgres", "Inotify", "Systemd", "CMalloc",
+                "Indexer", "SyncCore", "Embedding", "LocalEmbedding", "IndexStore", "Postgres", "Inotify", "Systemd",
+                "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -118,7 +122,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
-            name: "WatchLogicTests", dependencies: ["RagsyncKit", "RagsyncTestSupport"], swiftSettings: strictSwift),
+            name: "WatchLogicTests", dependencies: ["RagsyncKit", "SyncCore", "RagsyncTestSupport"],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "SimulationTests", dependencies: ["SyncCore", "Indexer", "RagsyncTestSupport"],
+            swiftSettings: strictSwift),
         .testTarget(name: "InotifyTests", dependencies: ["Inotify"], swiftSettings: strictSwift),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
         .testTarget(
@@ -134,7 +142,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RagsyncKit", "IndexStore", "Postgres", "Indexer", "Embedding", "RagsyncTestSupport"],
+            dependencies: [
+                "RagsyncKit", "SyncCore", "IndexStore", "Postgres", "Indexer", "Embedding", "RagsyncTestSupport",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

@@ -2,6 +2,7 @@
 
 public import IndexStore
 import Postgres
+import SyncCore
 
 /// What `ragsync check` found, changing nothing: documents that differ between disk and database, and the vector
 /// index's recall@10 against exact search over a sample of stored chunks used as queries.
@@ -34,8 +35,8 @@ public struct IndexCheck: Sendable {
     public static func run(context: RagsyncContext, samples: Int = 50) async throws -> IndexCheck {
         var check = IndexCheck()
         let source = ContentSource(
-            scanner: try ContentScanner(root: context.configuration.contentDirectory),
-            reader: ContentFileReader(maxBytes: context.configuration.maxFileBytes))
+            scanner: try ContentScanner(root: context.configuration.contentDirectory.path, fileSystem: GlibcFileSystem()),
+            maxFileBytes: context.configuration.maxFileBytes)
         let snapshot = await source.snapshot(of: ChangeBatch(isFullReconcile: true))
         let stored = try await context.store.documents()
         var onDisk = Set(snapshot.unreadable.map(\.relativePath))

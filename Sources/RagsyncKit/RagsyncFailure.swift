@@ -3,6 +3,7 @@
 internal import Embedding
 internal import IndexStore
 internal import Postgres
+internal import SyncCore
 
 /// The one place that classifies errors, so the daemon, the commands and systemd agree on what an error means.
 public enum RagsyncFailure {

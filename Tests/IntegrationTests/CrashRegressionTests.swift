@@ -4,6 +4,7 @@
 import Foundation
 import Indexer
 import RagsyncKit
+import SyncCore
 import RagsyncTestSupport
 import Testing
 

@@ -7,6 +7,7 @@ import Indexer
 import Logging
 import Postgres
 import RagsyncKit
+import SyncCore
 import RagsyncTestSupport
 
 /// Everything one pipeline test needs, all real: a temporary folder, PostgreSQL + pgvector, and the local

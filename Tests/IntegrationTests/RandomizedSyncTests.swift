@@ -10,6 +10,7 @@ import Foundation
 import Glibc
 import Indexer
 import RagsyncKit
+import SyncCore
 import RagsyncTestSupport
 import Testing
 

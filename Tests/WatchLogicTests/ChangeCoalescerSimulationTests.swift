@@ -1,6 +1,7 @@
 // ragsync — ChangeCoalescer under a seeded random stream of events, clock advances, overflows and given-back batches.
 
 import RagsyncKit
+import SyncCore
 import RagsyncTestSupport
 import Testing
 
@@ -14,9 +15,9 @@ struct ChangeCoalescerSimulationTests {
     @Test(arguments: SeededGenerator.seeds(default: [1, 2, 3, 0x5eed]))
     func noChangeWaitsLongerThanTheMaximumAndMemoryStaysBounded(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
-        var timing = ChangeCoalescer.Timing()
+        var timing = ChangeTiming()
         timing.capacity = 40
-        var coalescer = ChangeCoalescer(timing: timing)
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>(timing: timing)
         let files = (0..<120).map { "d\($0 % 7)/f\($0).md" }
         let folders = (0..<7).map { "d\($0)" } + ["d1/sub", ""]
         let start = ContinuousClock.now
@@ -30,7 +31,7 @@ struct ChangeCoalescerSimulationTests {
             switch random.next() % 100 {
             case 0..<45:
                 let path = files[Int(random.next() % UInt64(files.count))]
-                let urgency: [ChangeCoalescer.Urgency] = [.immediate, .settling, .removal, .deletion]
+                let urgency: [ChangeUrgency] = [.immediate, .settling, .removal, .deletion]
                 coalescer.fileChanged(path, urgency: urgency[Int(random.next() % 4)], at: now)
                 unserved[.file(path)] = unserved[.file(path)] ?? now
             case 45..<52:

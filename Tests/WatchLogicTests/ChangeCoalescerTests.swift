@@ -1,22 +1,23 @@
 // ragsync — ChangeCoalescer: when each kind of event becomes ready, with time given as input.
 
 import RagsyncKit
+import SyncCore
 import Testing
 
 @Suite("Change coalescing")
 struct ChangeCoalescerTests {
     private let start = ContinuousClock.now
-    private let timing = ChangeCoalescer.Timing()
+    private let timing = ChangeTiming()
 
     @Test func aFinishedWriteIsReadyAtOnce() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("a.md", urgency: .immediate, at: start)
         #expect(coalescer.takeReady(at: start) == ChangeBatch(files: ["a.md"]))
         #expect(coalescer.pendingCount == 0)
     }
 
     @Test func aFileBeingWrittenWaitsUntilItIsQuiet() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("a.md", urgency: .settling, at: start)
         #expect(coalescer.takeReady(at: start + .milliseconds(100)) == nil)
         coalescer.fileChanged("a.md", urgency: .settling, at: start + .milliseconds(300))
@@ -26,7 +27,7 @@ struct ChangeCoalescerTests {
     }
 
     @Test func aFileWrittenWithoutPauseIsTakenAfterTheMaximumWait() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         var now = start
         while now < start + timing.maximumWait + .seconds(1) {
             coalescer.fileChanged("log.md", urgency: .settling, at: now)
@@ -37,21 +38,21 @@ struct ChangeCoalescerTests {
     }
 
     @Test func aCloseAfterModificationsMakesTheFileReady() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("a.md", urgency: .settling, at: start)
         coalescer.fileChanged("a.md", urgency: .immediate, at: start + .milliseconds(10))
         #expect(coalescer.takeReady(at: start + .milliseconds(10)) == ChangeBatch(files: ["a.md"]))
     }
 
     @Test func aRemovalWaitsLongerThanAWrite() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("a.md", urgency: .removal, at: start)
         #expect(coalescer.takeReady(at: start + timing.settle) == nil)
         #expect(coalescer.takeReady(at: start + timing.removalSettle) == ChangeBatch(files: ["a.md"]))
     }
 
     @Test func anUnlinkWaitsOnlyTheShortDeletionSettle() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("a.md", urgency: .deletion, at: start)
         #expect(coalescer.takeReady(at: start) == nil)
         #expect(coalescer.takeReady(at: start + timing.deletionSettle) == ChangeBatch(files: ["a.md"]))
@@ -59,14 +60,14 @@ struct ChangeCoalescerTests {
     }
 
     @Test func aRemovalFollowedBySaveIsOneImmediateChange() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("a.md", urgency: .removal, at: start)
         coalescer.fileChanged("a.md", urgency: .immediate, at: start + .milliseconds(5))
         #expect(coalescer.takeReady(at: start + .milliseconds(5)) == ChangeBatch(files: ["a.md"]))
     }
 
     @Test func repeatedChangesToOnePathBecomeOneEntry() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         for offset in 0..<50 { coalescer.fileChanged("a.md", urgency: .immediate, at: start + .milliseconds(offset)) }
         coalescer.fileChanged("b.md", urgency: .immediate, at: start)
         #expect(coalescer.pendingCount == 2)
@@ -74,7 +75,7 @@ struct ChangeCoalescerTests {
     }
 
     @Test func onlyReadyPathsAreTaken() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.fileChanged("ready.md", urgency: .immediate, at: start)
         coalescer.fileChanged("writing.md", urgency: .settling, at: start)
         #expect(coalescer.takeReady(at: start) == ChangeBatch(files: ["ready.md"]))
@@ -82,22 +83,22 @@ struct ChangeCoalescerTests {
     }
 
     @Test func foldersAreReadyAtOnce() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.folderChanged("notes/2024", at: start)
         #expect(coalescer.takeReady(at: start) == ChangeBatch(folders: ["notes/2024"]))
     }
 
     @Test func beyondCapacityTheMapIsReplacedByAFullReconcile() {
-        var small = ChangeCoalescer.Timing()
+        var small = ChangeTiming()
         small.capacity = 3
-        var coalescer = ChangeCoalescer(timing: small)
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>(timing: small)
         for index in 0..<4 { coalescer.fileChanged("f\(index).md", urgency: .settling, at: start) }
         #expect(coalescer.pendingCount == 1)
         #expect(coalescer.takeReady(at: start) == ChangeBatch(isFullReconcile: true))
     }
 
     @Test func aReturnedBatchIsReadyAgainAtOnce() {
-        var coalescer = ChangeCoalescer()
+        var coalescer = ChangeCoalescer<ContinuousClock.Instant>()
         coalescer.batchReturned(ChangeBatch(files: ["a.md"], folders: ["d"], isFullReconcile: true), at: start)
         #expect(coalescer.takeReady(at: start) == ChangeBatch(files: ["a.md"], folders: ["d"], isFullReconcile: true))
     }

@@ -5,6 +5,7 @@ import Foundation
 import IndexStore
 public import Logging
 import Postgres
+import SyncCore
 public import Systemd
 
 /// Keeps the database in line with the content directory until it is told to stop.
@@ -25,7 +26,7 @@ public struct IndexingDaemon: Sendable {
     private let logger: Logger
     private let notifier: ServiceNotifier
 
-    private let queue = ChangeQueue()
+    private let queue = ChangeQueue<ContinuousClock>()
     private let board = StatusBoard()
     private let heartbeats = Heartbeats()
     private let reload = ReloadState()
@@ -48,7 +49,7 @@ public struct IndexingDaemon: Sendable {
     ///   database errors that are not outages (a refused password, a schema of another dimension).
     public func run() async throws {
         let signals = ProcessSignal.stream()
-        let scanner = try ContentScanner(root: configuration.contentDirectory)
+        let scanner = try ContentScanner(root: configuration.contentDirectory.path, fileSystem: GlibcFileSystem())
         let heartbeats = self.heartbeats
         heartbeats.register("watcher", limit: .seconds(30))
         heartbeats.register("indexer", limit: configuration.stallTimeout)
@@ -82,7 +83,7 @@ public struct IndexingDaemon: Sendable {
         logger.notice(
             "\(ready)",
             metadata: ["action": "ready", "message_id": "\(MessageID.ready)"])
-        queue.requestFullReconcile()
+        queue.record(.fullReconcile)
         await refreshTotals(context.store)
 
         var backoff = RetryBackoff()
@@ -131,7 +132,7 @@ public struct IndexingDaemon: Sendable {
                     heartbeats.beat("indexer", waiting: true)
                     continue
                 }
-                queue.giveBack(ChangeBatch(files: Set(summary.deferred)))
+                queue.record(.returned(ChangeBatch(files: Set(summary.deferred))))
                 problem = "Embedding service unavailable (\(outage.shortDescription))"
                 logger.warning(
                     "\(problem); \(summary.deferred.count) document(s) wait",
@@ -139,11 +140,11 @@ public struct IndexingDaemon: Sendable {
                         "action": "retry", "error": "\(outage)", "message_id": "\(MessageID.embeddingUnavailable)",
                     ])
             } catch is CancellationError {
-                queue.giveBack(batch)
+                queue.record(.returned(batch))
                 return
             } catch {
                 if Task.isCancelled { return }
-                queue.giveBack(batch)
+                queue.record(.returned(batch))
                 let isOutage = RagsyncFailure.kind(of: error) == .outage
                 problem = isOutage ? "Database unreachable" : "Indexing failed (\(error))"
                 logger.error(
@@ -286,7 +287,7 @@ public struct IndexingDaemon: Sendable {
                 }
             }
             if now >= nextReconcile {
-                queue.requestFullReconcile()
+                queue.record(.fullReconcile)
                 if case .polling = watcherReport.mode {
                     nextReconcile = now + configuration.pollInterval
                 } else {
@@ -327,7 +328,7 @@ public struct IndexingDaemon: Sendable {
                         logger.warning("DATABASE_URL and RAGSYNC_CONTENT_DIR changes take effect on restart")
                     }
                     reload.begin(with: reloaded)
-                    queue.requestFullReconcile()
+                    queue.record(.fullReconcile)
                 } catch {
                     // The old settings stay in force.
                     logger.error(

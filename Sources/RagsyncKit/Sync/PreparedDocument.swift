@@ -2,6 +2,7 @@
 
 import IndexStore
 import Indexer
+import SyncCore
 
 /// A document's new version before it is written: its parsed metadata and its chunks.
 struct PreparedDocument: Sendable {
@@ -20,7 +21,7 @@ struct PreparedDocument: Sendable {
 
     /// Parses and chunks a file.
     /// - Throws: `DocumentParseError` naming the file and the problem.
-    init(path relativePath: String, contents: ContentSource.Contents, chunker: Chunker) throws(DocumentParseError) {
+    init(path relativePath: String, contents: ContentSnapshot.Contents, chunker: Chunker) throws(DocumentParseError) {
         let parsed = try DocumentParser().parse(contents.bytes, path: relativePath)
         self.relativePath = relativePath
         self.contentHash = contents.hash

@@ -5,6 +5,7 @@ public import Foundation
 public import IndexStore
 public import Indexer
 public import Logging
+public import SyncCore
 
 /// Brings the database in line with the content directory.
 ///
@@ -29,7 +30,8 @@ public struct SyncEngine: Sendable {
 
     public init(
         store: DocumentStore, embedder: any EmbeddingProvider, chunker: Chunker, contentDirectory: URL,
-        maxFileBytes: Int, logger: Logger, deletionGuard: DeletionGuard = DeletionGuard()
+        maxFileBytes: Int, logger: Logger, deletionGuard: DeletionGuard = DeletionGuard(),
+        fileSystem: any FileSystem = GlibcFileSystem()
     ) throws {
         self.deletionGuard = deletionGuard
         self.store = store
@@ -37,7 +39,7 @@ public struct SyncEngine: Sendable {
         self.chunker = chunker
         self.logger = logger
         self.source = ContentSource(
-            scanner: try ContentScanner(root: contentDirectory), reader: ContentFileReader(maxBytes: maxFileBytes))
+            scanner: try ContentScanner(root: contentDirectory.path, fileSystem: fileSystem), maxFileBytes: maxFileBytes)
     }
 
     /// Reconciles the whole content directory, or the files and folders a watcher reported.
@@ -66,36 +68,20 @@ public struct SyncEngine: Sendable {
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
 
-        var pending: [ContentSource.File] = []
-        var onDisk = Set<String>()
-        for file in snapshot.files {
-            // Each path once, whatever the walk found: a write batch names a document at most once.
-            guard onDisk.insert(file.relativePath).inserted else { continue }
-            let record = stored[file.relativePath]
-            if let record, record.contentHash == file.hash {
-                if let reason = drifted[file.relativePath] {
-                    // Its rows were edited or deleted by hand: written again from the file.
-                    summary.repaired += 1
-                    logger.warning(
-                        "repairing \(file.relativePath): \(reason)",
-                        metadata: ["document": "\(file.relativePath)", "action": "repaired", "reason": "\(reason)"])
-                    pending.append(file)
-                } else if record.chunking != chunker.signature {
-                    // The file did not change but the chunking did (another version or setting): cut it again.
-                    summary.rechunked += 1
-                    pending.append(file)
-                } else {
-                    summary.unchanged += 1
-                }
-            } else if let record, record.failedHash == file.hash {
-                // These exact bytes failed to parse before; they are retried when the file changes.
-                summary.failures.append((file.relativePath, record.lastError ?? "failed before"))
-            } else {
-                pending.append(file)
-            }
+        let plan = SyncPlan(
+            snapshot: snapshot, records: stored.mapValues(\.planRecord), drifted: drifted, chunking: chunker.signature)
+        summary.unchanged = plan.unchanged
+        summary.repaired = plan.repairs
+        summary.rechunked = plan.rechunks
+        summary.failures += plan.failedBefore.map { ($0.path, $0.error) }
+        for (file, reason) in plan.toIndex {
+            guard case .repair(let why) = reason else { continue }
+            // Its rows were edited or deleted by hand: written again from the file.
+            logger.warning(
+                "repairing \(file.relativePath): \(why)",
+                metadata: ["document": "\(file.relativePath)", "action": "repaired", "reason": "\(why)"])
         }
         for unreadable in snapshot.unreadable {
-            onDisk.insert(unreadable.relativePath)  // present, so never treated as deleted
             summary.failures.append((unreadable.relativePath, unreadable.error.description))
             logger.error(
                 "failed to read \(unreadable.relativePath): \(unreadable.error)",
@@ -105,25 +91,12 @@ public struct SyncEngine: Sendable {
             try await store.recordFailure(
                 unreadable.relativePath, contentHash: nil, error: unreadable.error.description)
         }
-
-        // Stored documents that are gone from disk: renamed when their bytes reappear elsewhere, else deleted.
-        var vanished = stored.values.filter { !onDisk.contains($0.sourceFile) }
-        var forced = Set<String>()
-        if !vanished.isEmpty {
-            var vanishedByHash: [String: [StoredDocument]] = [:]
-            for document in vanished { if let hash = document.contentHash { vanishedByHash[hash, default: []].append(document) } }
-            for file in pending where stored[file.relativePath]?.contentHash == nil {
-                guard var candidates = vanishedByHash[file.hash], let old = candidates.popLast() else { continue }
-                vanishedByHash[file.hash] = candidates
-                try await store.rename(from: old.sourceFile, to: file.relativePath)
-                logger.info(
-                    "renamed \(old.sourceFile) to \(file.relativePath)",
-                    metadata: ["document": "\(file.relativePath)", "action": "renamed", "from": "\(old.sourceFile)"])
-                summary.lastChanged = file.relativePath
-                vanished.removeAll { $0.sourceFile == old.sourceFile }
-                forced.insert(file.relativePath)
-                summary.renamed += 1
-            }
+        for (old, new) in plan.renames {
+            try await store.rename(from: old, to: new)
+            logger.info(
+                "renamed \(old) to \(new)", metadata: ["document": "\(new)", "action": "renamed", "from": "\(old)"])
+            summary.lastChanged = new
+            summary.renamed += 1
         }
 
         if summary.rechunked > 0 {
@@ -131,13 +104,14 @@ public struct SyncEngine: Sendable {
                 "re-chunking \(summary.rechunked) unchanged document(s): they were cut with other chunk settings; chunks whose embedded text stays the same keep their embeddings",
                 metadata: ["action": "rechunking", "documents": "\(summary.rechunked)", "chunking": "\(chunker.signature)"])
         }
-        try await index(pending, into: &summary, progress: progress)
+        try await index(plan.toIndex.map(\.file), into: &summary, progress: progress)
 
+        let vanished = plan.deletions
         var mayDelete = snapshot.isComplete
         if mayDelete, !vanished.isEmpty {
             let indexed = try await store.totals().documents
             if deletionGuard.refuses(deleting: vanished.count, of: indexed) {
-                let refusal = deletionGuard.refusal(deleting: vanished.map(\.sourceFile), of: indexed)
+                let refusal = deletionGuard.refusal(deleting: vanished, of: indexed)
                 logger.error("\(refusal)", metadata: ["action": "refused-deletion", "documents": "\(vanished.count)"])
                 summary.refusedDeletion = refusal
                 summary.refusedDeletionCount = vanished.count
@@ -145,12 +119,11 @@ public struct SyncEngine: Sendable {
             }
         }
         if mayDelete {
-            for document in vanished {
-                let chunks = try await store.delete(document.sourceFile)
+            for path in vanished {
+                let chunks = try await store.delete(path)
                 logger.info(
-                    "removed \(document.sourceFile)",
-                    metadata: ["document": "\(document.sourceFile)", "action": "removed", "chunks": "\(chunks)"])
-                summary.lastChanged = document.sourceFile
+                    "removed \(path)", metadata: ["document": "\(path)", "action": "removed", "chunks": "\(chunks)"])
+                summary.lastChanged = path
                 summary.removed += 1
             }
         } else if !vanished.isEmpty, summary.refusedDeletion == nil {
@@ -195,7 +168,7 @@ public struct SyncEngine: Sendable {
     ///
     /// Only the bytes of the batches in flight are in memory, whatever the number of files.
     private func index(
-        _ files: [ContentSource.File], into summary: inout SyncSummary, progress: (@Sendable (Int, Int) -> Void)?
+        _ files: [ContentSnapshot.File], into summary: inout SyncSummary, progress: (@Sendable (Int, Int) -> Void)?
     ) async throws {
         let batches = stride(from: 0, to: files.count, by: documentsPerBatch).map {
             Array(files[$0..<min(files.count, $0 + documentsPerBatch)])
@@ -230,7 +203,7 @@ public struct SyncEngine: Sendable {
     /// Reads and parses a batch, then embeds its chunks that have no embedding yet (unless the embedding service
     /// already failed in this pass).
     private func prepare(
-        _ files: [ContentSource.File], embeddedMeanwhile: Set<String>, outage: EmbeddingError?
+        _ files: [ContentSnapshot.File], embeddedMeanwhile: Set<String>, outage: EmbeddingError?
     ) async throws -> PreparedBatch {
         var batch = PreparedBatch(outage: outage, fileCount: files.count)
         for file in files {
@@ -321,22 +294,16 @@ public struct SyncEngine: Sendable {
     /// Embeds the batch's chunks whose hash has no embedding, each distinct text once, in as few requests as the
     /// provider allows.
     private func embedMissing(in batch: inout PreparedBatch, alreadyEmbedded: Set<String>) async throws {
-        var texts: [String] = []
-        var hashes: [String] = []
-        var seen = alreadyEmbedded
-        for document in batch.documents {
-            for chunk in document.chunks where seen.insert(chunk.contentHash.hex).inserted {
-                hashes.append(chunk.contentHash.hex)
-                texts.append(chunk.text)
-            }
-        }
-        batch.reused += batch.documents.reduce(0) { $0 + $1.chunks.count } - texts.count
-        guard !texts.isEmpty else { return }
-        let response = try await embedder.embed(texts)
-        batch.embedded += texts.count
+        let plan = EmbeddingPlan(
+            chunks: batch.documents.flatMap { $0.chunks.map { ($0.contentHash.hex, $0.text) } },
+            alreadyEmbedded: alreadyEmbedded)
+        batch.reused += plan.reused
+        guard !plan.texts.isEmpty else { return }
+        let response = try await embedder.embed(plan.texts)
+        batch.embedded += plan.texts.count
         batch.tokens += response.promptTokens
         batch.requests += response.requestCount
-        batch.vectors = Dictionary(zip(hashes, response.vectors), uniquingKeysWith: { first, _ in first })
+        batch.vectors = Dictionary(zip(plan.hashes, response.vectors), uniquingKeysWith: { first, _ in first })
     }
 
     /// One journal entry per document written; `duration_ms` is the transaction's, shared by the batch.
@@ -354,5 +321,14 @@ public struct SyncEngine: Sendable {
         for warning in document.warnings {
             logger.warning("\(warning)", metadata: ["document": "\(document.relativePath)"])
         }
+    }
+}
+
+extension StoredDocument {
+    /// What planning needs of the record.
+    var planRecord: SyncPlan.Record {
+        SyncPlan.Record(
+            sourceFile: sourceFile, contentHash: contentHash, failedHash: failedHash, lastError: lastError,
+            chunking: chunking)
     }
 }

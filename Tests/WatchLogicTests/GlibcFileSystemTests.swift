@@ -1,20 +1,21 @@
-// ragsync — ContentFileReader: a file gone between its event and its read is an absence, not a failure.
+// ragsync — GlibcFileSystem: a file gone between its event and its read is an absence, not a failure.
 
 import Foundation
 import RagsyncKit
+import SyncCore
 import Testing
 
 @Suite("Reading a document")
-struct ContentFileReaderTests {
+struct GlibcFileSystemTests {
     @Test func aFileGoneBeforeItsReadIsReportedAsVanishedNotUnreadable() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragsync-read-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let reader = ContentFileReader(maxBytes: 1024)
+        let fileSystem = GlibcFileSystem()
         for path in ["missing.md", "moved-folder/inner.md"] {
-            #expect(throws: ContentReadError.self) { try reader.read(folder.appendingPathComponent(path).path) }
+            #expect(throws: ContentReadError.self) { try fileSystem.contents(of: folder.appendingPathComponent(path).path, maxBytes: 1024) }
             do {
-                _ = try reader.read(folder.appendingPathComponent(path).path)
+                _ = try fileSystem.contents(of: folder.appendingPathComponent(path).path, maxBytes: 1024)
             } catch {
                 #expect(error.reason == .vanished)
             }
@@ -26,7 +27,7 @@ struct ContentFileReaderTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
-            _ = try ContentFileReader(maxBytes: 1024).read(folder.path)
+            _ = try GlibcFileSystem().contents(of: folder.path, maxBytes: 1024)
             Issue.record("a folder was read as a document")
         } catch {
             #expect(error.reason == .unreadable("not a regular file"))

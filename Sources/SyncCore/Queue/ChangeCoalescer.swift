@@ -9,31 +9,11 @@
 /// few milliseconds, so the unlinks of an `rm -r` mostly arrive together. Paths that change again while
 /// a pass runs are merged, so a burst (a `git checkout`, an `rsync`) becomes one pass per document. Beyond the
 /// capacity the map is dropped for one full reconcile, which bounds memory whatever the event rate.
-public struct ChangeCoalescer: Sendable {
-    public typealias Instant = ContinuousClock.Instant
-
-    /// How long paths wait, and how many may wait.
-    public struct Timing: Sendable, Equatable {
-        public var settle: Duration = .milliseconds(400)
-        public var removalSettle: Duration = .milliseconds(600)
-        public var deletionSettle: Duration = .milliseconds(10)
-        public var maximumWait: Duration = .seconds(5)
-        public var capacity = 10_000
-
-        public init() {}
-    }
-
-    /// How soon a file event should be acted on.
-    public enum Urgency: Sendable, Equatable {
-        /// The write finished or the file was moved into place.
-        case immediate
-        /// The file is being written.
-        case settling
-        /// The file was moved out of the tree or aside; a new version may follow.
-        case removal
-        /// The file was unlinked.
-        case deletion
-    }
+///
+/// Time is an input: `Instant` comes from whatever clock the owner was given, a real one or a test's.
+public struct ChangeCoalescer<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
+    public typealias Timing = ChangeTiming
+    public typealias Urgency = ChangeUrgency
 
     private enum Key: Hashable {
         case file(String)
@@ -66,20 +46,30 @@ public struct ChangeCoalescer: Sendable {
         }
     }
 
+    /// Applies one change reported by the watcher or the daemon.
+    public mutating func apply(_ change: WatchChange, at now: Instant) {
+        switch change {
+        case .file(let path, let urgency): fileChanged(path, urgency: urgency, at: now)
+        case .folder(let path): folderChanged(path, at: now)
+        case .fullReconcile: fullReconcileRequested(at: now)
+        case .returned(let batch): batchReturned(batch, at: now)
+        }
+    }
+
     /// A document's file changed.
     public mutating func fileChanged(_ path: String, urgency: Urgency, at now: Instant) {
         let key = Key.file(path)
         var entry = pending[key] ?? Entry(due: now, firstSeen: now)
-        let latest = entry.firstSeen + timing.maximumWait
+        let latest = entry.firstSeen.advanced(by: timing.maximumWait)
         switch urgency {
         case .immediate:
             entry.due = now
         case .settling:
-            entry.due = min(max(entry.due, now + timing.settle), latest)
+            entry.due = min(max(entry.due, now.advanced(by: timing.settle)), latest)
         case .removal:
-            entry.due = min(max(entry.due, now + timing.removalSettle), latest)
+            entry.due = min(max(entry.due, now.advanced(by: timing.removalSettle)), latest)
         case .deletion:
-            entry.due = min(max(entry.due, now + timing.deletionSettle), latest)
+            entry.due = min(max(entry.due, now.advanced(by: timing.deletionSettle)), latest)
         }
         insert(entry, for: key, at: now)
     }

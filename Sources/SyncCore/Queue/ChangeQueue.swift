@@ -6,17 +6,20 @@ import Synchronization
 /// which takes ready batches one at a time.
 ///
 /// Recording never blocks or suspends, so the inotify thread keeps draining the kernel's queue; memory is bounded
-/// by the ``ChangeCoalescer``'s capacity. The indexing loop sleeps until a path is ready or a new event arrives.
-public final class ChangeQueue: Sendable {
+/// by the ``ChangeCoalescer``'s capacity. The indexing loop sleeps until a path is ready or a new change arrives.
+/// Time comes from the clock it is given, so a test can drive it with a manual one.
+public final class ChangeQueue<C: Clock>: Sendable where C.Duration == Duration, C.Instant: Sendable {
     private struct State {
-        var coalescer: ChangeCoalescer
+        var coalescer: ChangeCoalescer<C.Instant>
         var waiter: CheckedContinuation<Void, Never>?
         var isRung = false
     }
 
+    private let clock: C
     private let state: Mutex<State>
 
-    public init(timing: ChangeCoalescer.Timing = ChangeCoalescer.Timing()) {
+    public init(clock: C, timing: ChangeTiming = ChangeTiming()) {
+        self.clock = clock
         state = Mutex(State(coalescer: ChangeCoalescer(timing: timing)))
     }
 
@@ -25,28 +28,26 @@ public final class ChangeQueue: Sendable {
         state.withLock { $0.coalescer.pendingCount }
     }
 
-    /// Applies events to the coalescer and wakes the indexing loop.
-    public func record(_ events: (inout ChangeCoalescer, ContinuousClock.Instant) -> Void) {
-        let now = ContinuousClock.now
-        state.withLock { events(&$0.coalescer, now) }
+    /// Records changes and wakes the indexing loop.
+    public func record(_ changes: [WatchChange]) {
+        guard !changes.isEmpty else { return }
+        let now = clock.now
+        state.withLock { state in
+            for change in changes { state.coalescer.apply(change, at: now) }
+        }
         ring()
     }
 
-    /// Asks for a full reconcile (start, reload, periodic check, lost events).
-    public func requestFullReconcile() {
-        record { coalescer, now in coalescer.fullReconcileRequested(at: now) }
-    }
-
-    /// Puts back a batch that could not be processed.
-    public func giveBack(_ batch: ChangeBatch) {
-        record { coalescer, now in coalescer.batchReturned(batch, at: now) }
+    /// Records one change.
+    public func record(_ change: WatchChange) {
+        record([change])
     }
 
     /// Waits for the next ready batch.
     /// - Returns: nil when the task is cancelled.
     public func next() async -> ChangeBatch? {
         while !Task.isCancelled {
-            let now = ContinuousClock.now
+            let now = clock.now
             let (batch, deadline) = state.withLock { state in
                 (state.coalescer.takeReady(at: now), state.coalescer.nextDeadline)
             }
@@ -54,7 +55,7 @@ public final class ChangeQueue: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 if let deadline {
                     group.addTask {
-                        try? await Task.sleep(until: deadline, clock: .continuous)
+                        try? await self.clock.sleep(until: deadline, tolerance: nil)
                         self.ring()
                     }
                 }
@@ -92,5 +93,12 @@ public final class ChangeQueue: Sendable {
         } onCancel: {
             ring()
         }
+    }
+}
+
+extension ChangeQueue where C == ContinuousClock {
+    /// A queue on the real, monotonic clock.
+    public convenience init(timing: ChangeTiming = ChangeTiming()) {
+        self.init(clock: ContinuousClock(), timing: timing)
     }
 }

@@ -1,14 +1,13 @@
 // ragsync — ContentScanner: finds the markdown files under the content directory.
 
-public import Foundation
-import Glibc
-
 /// Walks the content directory and lists the markdown documents in it.
 ///
 /// Rules: `*.md` and `*.markdown` files, recursively; hidden files and folders, editor temporaries (`*~`, `#*#`,
 /// `.#*`, vim's `4913`) and everything else are ignored. A symbolic link is followed only when its target stays
 /// inside the content directory; a folder reached twice (a link loop, or two links to one folder) is walked once.
 /// Names that are not valid UTF-8 cannot be stored in PostgreSQL's text columns; they are reported, not mangled.
+///
+/// It sees the disk only through a ``FileSystem``, so the same walk runs on the real disk and on a simulated one.
 public struct ContentScanner: Sendable {
     /// A markdown file found by the scan.
     public struct Entry: Sendable, Equatable {
@@ -27,31 +26,19 @@ public struct ContentScanner: Sendable {
 
     /// The canonical content directory.
     public let root: String
+    public let fileSystem: any FileSystem
 
     /// - Throws: ``ContentDirectoryError`` when the directory does not exist or is not a directory.
-    public init(root: URL) throws {
-        guard let resolved = realpath(root.path, nil) else {
-            throw ContentDirectoryError(path: root.path, reason: String(cString: strerror(errno)))
+    public init(root: String, fileSystem: any FileSystem) throws(ContentDirectoryError) {
+        guard let path = fileSystem.canonicalPath(root) else {
+            let reason = (try? fileSystem.status(of: root, followingLinks: true)) == nil ? "no such directory" : "cannot resolve the path"
+            throw ContentDirectoryError(path: root, reason: reason)
         }
-        defer { free(resolved) }
-        let path = String(cString: resolved)
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw ContentDirectoryError(path: root.path, reason: "not a directory")
+        guard (try? fileSystem.status(of: path, followingLinks: true))?.kind == .directory else {
+            throw ContentDirectoryError(path: root, reason: "not a directory")
         }
         self.root = path
-    }
-
-    /// True for a file name ragsync indexes; used by the scan and by the watcher.
-    public static func isDocumentName(_ name: String) -> Bool {
-        guard !isIgnoredName(name) else { return false }
-        let lower = name.lowercased()
-        return lower.hasSuffix(".md") || lower.hasSuffix(".markdown")
-    }
-
-    /// True for hidden entries and editor or VCS temporaries.
-    public static func isIgnoredName(_ name: String) -> Bool {
-        name.hasPrefix(".") || name.hasSuffix("~") || (name.hasPrefix("#") && name.hasSuffix("#")) || name == "4913"
+        self.fileSystem = fileSystem
     }
 
     /// What ``entry(at:)`` found at one path.
@@ -66,25 +53,24 @@ public struct ContentScanner: Sendable {
 
     /// True while the content directory exists as a directory.
     public var isRootPresent: Bool {
-        var info = stat()
-        return stat(root, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        (try? fileSystem.status(of: root, followingLinks: true))?.kind == .directory
     }
 
     /// Looks at one document path, with the same rules as the walk.
     /// - Parameter relativePath: a `source_file` value.
     public func entry(at relativePath: String) -> Lookup {
         let components = relativePath.split(separator: "/").map(String.init)
-        guard let name = components.last, Self.isDocumentName(name),
-            !components.contains(where: { Self.isIgnoredName($0) || $0 == ".." })
+        guard let name = components.last, ContentNames.isDocument(name),
+            !components.contains(where: { ContentNames.isIgnored($0) || $0 == ".." })
         else { return .absent }
         let path = root + "/" + relativePath
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            return errno == ENOENT || errno == ENOTDIR ? .absent : .unknown(reason: String(cString: strerror(errno)))
+        do {
+            _ = try fileSystem.status(of: path, followingLinks: false)
+        } catch {
+            return error.isMissing ? .absent : .unknown(reason: error.message)
         }
-        guard let target = insideRoot(path), stat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            return .absent
-        }
+        guard let target = insideRoot(path), (try? fileSystem.status(of: target, followingLinks: true))?.kind == .regular
+        else { return .absent }
         return .document(Entry(relativePath: relativePath, absolutePath: target))
     }
 
@@ -94,10 +80,9 @@ public struct ContentScanner: Sendable {
     public func scan(folder relativePath: String) -> Result {
         var result = Result(entries: [], skipped: [])
         let components = relativePath.split(separator: "/").map(String.init)
-        guard !components.contains(where: { Self.isIgnoredName($0) || $0 == ".." }) else { return result }
-        var info = stat()
-        guard let directory = insideRoot(root + "/" + relativePath), stat(directory, &info) == 0,
-            (info.st_mode & S_IFMT) == S_IFDIR
+        guard !components.contains(where: { ContentNames.isIgnored($0) || $0 == ".." }) else { return result }
+        guard let directory = insideRoot(root + "/" + relativePath),
+            let info = try? fileSystem.status(of: directory, followingLinks: true), info.kind == .directory
         else { return result }
         var visited: Set<FileIdentity> = [FileIdentity(info)]
         walk(directory: directory, relative: relativePath, visited: &visited, into: &result)
@@ -109,50 +94,47 @@ public struct ContentScanner: Sendable {
     public func scan() -> Result {
         var result = Result(entries: [], skipped: [])
         var visited = Set<FileIdentity>()
-        var rootInfo = stat()
-        if stat(root, &rootInfo) == 0 { visited.insert(FileIdentity(rootInfo)) }
+        if let rootInfo = try? fileSystem.status(of: root, followingLinks: true) { visited.insert(FileIdentity(rootInfo)) }
         walk(directory: root, relative: "", visited: &visited, into: &result)
         result.entries.sort { $0.relativePath < $1.relativePath }
         return result
     }
 
     private func walk(directory: String, relative: String, visited: inout Set<FileIdentity>, into result: inout Result) {
-        guard let handle = opendir(directory) else {
-            result.skipped.append((relative.isEmpty ? "." : relative, "cannot open folder: \(String(cString: strerror(errno)))"))
+        let entries: [DirectoryEntry]
+        do {
+            entries = try fileSystem.entries(of: directory)
+        } catch {
+            result.skipped.append((relative.isEmpty ? "." : relative, "cannot open folder: \(error.message)"))
             return
         }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let nameBytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.prefix(while: { $0 != 0 }))
-            }
-            guard let name = String(validating: nameBytes, as: UTF8.self) else {
-                let escaped = nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
-                result.skipped.append((relative + escaped, "file name is not valid UTF-8; rename it"))
+        for entry in entries {
+            guard let name = String(validating: entry.name, as: UTF8.self) else {
+                result.skipped.append((relative + ContentNames.display(entry.name), "file name is not valid UTF-8; rename it"))
                 continue
             }
-            if name == "." || name == ".." || Self.isIgnoredName(name) { continue }
+            if ContentNames.isIgnored(name) { continue }
             let path = directory + "/" + name
             let relativePath = relative.isEmpty ? name : relative + "/" + name
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }  // deleted since readdir
+            guard var info = try? fileSystem.status(of: path, followingLinks: false) else { continue }  // deleted since
             var target = path
-            if (info.st_mode & S_IFMT) == S_IFLNK {
+            if info.kind == .symbolicLink {
                 guard let resolved = insideRoot(path) else {
                     result.skipped.append((relativePath, "symbolic link leads outside the content directory or nowhere"))
                     continue
                 }
                 target = resolved
-                guard stat(target, &info) == 0 else { continue }
+                guard let targetInfo = try? fileSystem.status(of: target, followingLinks: true) else { continue }
+                info = targetInfo
             }
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR:
+            switch info.kind {
+            case .directory:
                 guard visited.insert(FileIdentity(info)).inserted else {
                     result.skipped.append((relativePath, "folder already reached by another path (link loop?)"))
                     continue
                 }
                 walk(directory: target, relative: relativePath, visited: &visited, into: &result)
-            case S_IFREG where Self.isDocumentName(name):
+            case .regular where ContentNames.isDocument(name):
                 result.entries.append(Entry(relativePath: relativePath, absolutePath: target))
             default:
                 continue
@@ -162,9 +144,7 @@ public struct ContentScanner: Sendable {
 
     /// The resolved target of a link when it lies inside the content directory.
     private func insideRoot(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        let target = String(cString: resolved)
+        guard let target = fileSystem.canonicalPath(path) else { return nil }
         return target == root || target.hasPrefix(root + "/") ? target : nil
     }
 }
@@ -174,14 +154,14 @@ struct FileIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
 
-    init(_ info: stat) {
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
+    init(_ info: FileStatus) {
+        device = info.device
+        inode = info.inode
     }
 }
 
 /// The content directory is missing or unusable.
-public struct ContentDirectoryError: Error, CustomStringConvertible {
+public struct ContentDirectoryError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
 

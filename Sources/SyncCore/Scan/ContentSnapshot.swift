@@ -1,0 +1,97 @@
+// ragsync — ContentSnapshot: the documents a pass found on disk, read and hashed.
+
+public import Indexer
+
+/// What one walk of the content directory (or of the part of it a batch names) found.
+public struct ContentSnapshot: Sendable {
+    /// A document on disk, read and hashed. Its bytes are not kept: a scan of thousands of files holds only their
+    /// hashes, and the few that changed are read again when they are indexed (``ContentScanner/contents(of:maxBytes:)``).
+    public struct File: Sendable, Equatable {
+        public var relativePath: String
+        public var absolutePath: String
+        public var hash: String
+    }
+
+    /// A changed document's bytes, read again to be parsed, with their hash.
+    public struct Contents: Sendable {
+        public var bytes: [UInt8]
+        public var hash: String
+
+        public init(bytes: [UInt8], hash: String) {
+            self.bytes = bytes
+            self.hash = hash
+        }
+    }
+
+    /// A document that could not be read.
+    public struct Unreadable: Sendable {
+        public var relativePath: String
+        public var error: ContentReadError
+    }
+
+    public var files: [File]
+    public var unreadable: [Unreadable]
+    /// Paths passed over and why (links leaving the tree, non-UTF-8 names).
+    public var skipped: [(path: String, reason: String)]
+    /// False when a folder could not be listed: deletions are then unsafe.
+    public var isComplete: Bool
+}
+
+extension ContentScanner {
+    /// Walks the tree, or the part of it a batch names, reads every document found and hashes its bytes.
+    public func snapshot(of scope: ChangeBatch, maxBytes: Int) -> ContentSnapshot {
+        guard !scope.isFullReconcile else { return read(scan(), maxBytes: maxBytes) }
+        guard isRootPresent else {
+            return ContentSnapshot(
+                files: [], unreadable: [], skipped: [(".", "the content directory is gone")], isComplete: false)
+        }
+        var scan = ContentScanner.Result(entries: [], skipped: [])
+        var unknown = false
+        var found = Set<String>()
+        for folder in scope.outermostFolders {
+            let part = self.scan(folder: folder)
+            // A document reached twice (through a link to a folder walked too) is indexed once.
+            scan.entries += part.entries.filter { found.insert($0.relativePath).inserted }
+            scan.skipped += part.skipped
+        }
+        for path in scope.files.sorted() where !found.contains(path) {
+            switch entry(at: path) {
+            case .document(let entry): scan.entries.append(entry)
+            case .absent: break
+            case .unknown(let reason):
+                scan.skipped.append((path, "cannot check: \(reason)"))
+                unknown = true
+            }
+        }
+        var snapshot = read(scan, maxBytes: maxBytes)
+        if unknown { snapshot.isComplete = false }
+        return snapshot
+    }
+
+    /// Reads a file of the snapshot again; its hash differs from the snapshot's when it changed meanwhile, and the
+    /// newer bytes are the ones to index.
+    public func contents(of file: ContentSnapshot.File, maxBytes: Int) throws(ContentReadError) -> ContentSnapshot.Contents {
+        let bytes = try fileSystem.contents(of: file.absolutePath, maxBytes: maxBytes)
+        return ContentSnapshot.Contents(bytes: bytes, hash: ContentHash(of: bytes).hex)
+    }
+
+    private func read(_ scan: ContentScanner.Result, maxBytes: Int) -> ContentSnapshot {
+        var files: [ContentSnapshot.File] = []
+        var unreadable: [ContentSnapshot.Unreadable] = []
+        files.reserveCapacity(scan.entries.count)
+        for entry in scan.entries {
+            do {
+                let bytes = try fileSystem.contents(of: entry.absolutePath, maxBytes: maxBytes)
+                files.append(
+                    ContentSnapshot.File(
+                        relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex))
+            } catch where error.reason == .vanished {
+                continue  // gone since the walk: absent, so a removal or the old half of a rename
+            } catch {
+                unreadable.append(ContentSnapshot.Unreadable(relativePath: entry.relativePath, error: error))
+            }
+        }
+        let complete = !scan.skipped.contains { $0.reason.hasPrefix("cannot open folder") }
+        return ContentSnapshot(files: files, unreadable: unreadable, skipped: scan.skipped, isComplete: complete)
+    }
+}
