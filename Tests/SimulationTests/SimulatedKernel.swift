@@ -39,6 +39,9 @@ struct SimulatedKernel {
         emit(WatchEvent(watch: watch, kind: .ignored))
     }
 
+    /// The watch on an inode, if any.
+    func watch(of inode: Int) -> Int32? { watchOfInode[inode] }
+
     /// A new cookie for one rename.
     mutating func cookie() -> UInt32 {
         defer { nextCookie += 1 }

@@ -138,42 +138,63 @@ public actor ContentWatcher {
 
     // MARK: - Events
 
-    /// Interprets one read's events and performs what they ask: watches added or removed, changes recorded.
+    /// Interprets one read's events and performs what they ask, event by event: a watch added for one event
+    /// changes what the next one means.
     private func handle(_ events: [InotifyEvent]) {
         for event in events {
             logger.trace("inotify event", metadata: ["name": "\(event.displayName)", "mask": "\(event.mask)", "cookie": "\(event.cookie)"])
         }
+        let events = events.map(WatchEvent.init)
         var changes: [WatchChange] = []
-        actions: for action in state.handle(events.map(WatchEvent.init)) {
-            switch action {
-            case .record(let change):
-                changes.append(change)
-            case .watchTree(let folder):
-                do {
-                    try watchTree(folder)
-                } catch {
-                    fallBackToPolling(error)
-                    changes.append(.fullReconcile)
-                    break actions
+        state.readReceived(events)
+        for event in events {
+            for action in state.handle(event) {
+                guard perform(action, into: &changes) else {
+                    queue.record(changes + [.fullReconcile])  // watching failed: the daemon polls from now on
+                    return
                 }
-            case .removeWatch(let watch):
-                descriptor?.removeWatch(WatchDescriptor(rawValue: watch))
-            case .eventsLost(let reason):
-                logger.warning(
-                    "\(reason); running a full reconcile",
-                    metadata: [
-                        "action": "events-lost", "message_id": "\(MessageID.eventsLost)",
-                        "events_lost": "\(state.eventsLost)",
-                    ])
-            case .directoryLost:
-                directoryLost()
-            case .unreadableName(let path):
-                logger.warning(
-                    "ignoring \(path): the file name is not valid UTF-8; rename it", metadata: ["action": "skip"])
             }
         }
         if case .watching = mode { mode = .watching(folders: state.folderCount) }
         queue.record(changes)
+    }
+
+    /// Performs one action of the state machine.
+    /// - Returns: false when watching is no longer possible (a limit was reached).
+    private func perform(_ action: WatchAction, into changes: inout [WatchChange]) -> Bool {
+        switch action {
+        case .record(let change):
+            changes.append(change)
+        case .watchTree(let folder):
+            do {
+                try watchTree(folder)
+            } catch {
+                fallBackToPolling(error)
+                return false
+            }
+        case .rewatchTree:
+            state.rewatchStarted()
+            do {
+                try watchTree("")
+            } catch {
+                fallBackToPolling(error)
+                return false
+            }
+            for watch in state.rewatchFinished() { descriptor?.removeWatch(WatchDescriptor(rawValue: watch)) }
+        case .removeWatch(let watch):
+            descriptor?.removeWatch(WatchDescriptor(rawValue: watch))
+        case .eventsLost(let reason):
+            logger.warning(
+                "\(reason); running a full reconcile",
+                metadata: [
+                    "action": "events-lost", "message_id": "\(MessageID.eventsLost)", "events_lost": "\(state.eventsLost)",
+                ])
+        case .directoryLost:
+            directoryLost()
+        case .unreadableName(let path):
+            logger.warning("ignoring \(path): the file name is not valid UTF-8; rename it", metadata: ["action": "skip"])
+        }
+        return true
     }
 
     // MARK: - Watches
@@ -193,8 +214,15 @@ public actor ContentWatcher {
             if error.isLimitReached || relative.isEmpty { throw error }
             return  // removed or replaced by a file since it was seen; its parent's events say so
         }
-        // One folder reached by two paths (a bind mount) is followed once.
-        guard state.watchAdded(watch.rawValue, folder: relative) else { return }
+        // One folder reached by two paths (a bind mount) is followed once; a folder that moved is followed under its
+        // new path.
+        let identity = try? fileSystem.status(of: path, followingLinks: false)
+        let isAlsoAt = { [root, fileSystem] (known: String) -> Bool in
+            guard let identity, let other = try? fileSystem.status(of: known.isEmpty ? root : root + "/" + known, followingLinks: false)
+            else { return false }
+            return other.kind == .directory && other.device == identity.device && other.inode == identity.inode
+        }
+        guard state.watchAdded(watch.rawValue, folder: relative, isStillAt: isAlsoAt) else { return }
         for child in subfolders(of: path) {
             try watchTree(relative.isEmpty ? child : relative + "/" + child)
         }

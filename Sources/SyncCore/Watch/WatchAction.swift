@@ -2,8 +2,11 @@
 
 /// The output of ``WatchState``: the I/O the owner performs, in order.
 public enum WatchAction: Sendable, Equatable {
-    /// Add watches on this folder and every folder below it, reporting each with ``WatchState/watchAdded(_:folder:)``.
+    /// Add watches on this folder and every folder below it, reporting each with ``WatchState/watchAdded(_:folder:isStillAt:)``.
     case watchTree(String)
+    /// Events were lost: watch the whole tree again between ``WatchState/rewatchStarted()`` and
+    /// ``WatchState/rewatchFinished()``, and remove the watches that call returns.
+    case rewatchTree
     /// Remove a watch (its folder left the tree); its late events are expected.
     case removeWatch(Int32)
     /// Record a change in the queue.
