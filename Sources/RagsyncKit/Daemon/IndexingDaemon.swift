@@ -5,15 +5,19 @@ import Foundation
 import IndexStore
 public import Logging
 import Postgres
+import ServiceLifecycle
 import SyncCore
+import UnixSignals
 public import Systemd
 
 /// Keeps the database in line with the content directory until it is told to stop.
 ///
-/// Four tasks run side by side: the watcher (inotify, on its own thread) records changes in a ``ChangeQueue``;
-/// the indexing loop takes ready batches and reconciles them; the status loop keeps STATUS current, pings the
-/// watchdog while every task makes progress and schedules the periodic reconcile; the signal loop turns SIGTERM
-/// into a graceful stop and SIGHUP into a reload. Watches are set before the database is contacted, so nothing
+/// Four services run side by side in a swift-service-lifecycle `ServiceGroup`, started in this order and stopped
+/// in the reverse one: the status loop keeps STATUS current, pings the watchdog while every task makes progress
+/// and schedules the periodic reconcile; the indexing loop takes ready batches and reconciles them; the watcher
+/// (inotify, on its own thread) records changes in a ``ChangeQueue``; the control loop turns SIGHUP into a reload
+/// and announces a stop. SIGTERM and SIGINT shut the group down gracefully: the watcher stops, the indexing loop
+/// finishes the document in flight, the status loop sends the last STATUS. Watches are set before the database is contacted, so nothing
 /// saved during start-up is missed; READY=1 follows once the database answers, and the first full reconcile
 /// runs after it with its progress in STATUS. Outages of the database or the embedding service are waited out
 /// with capped exponential backoff; the changes stay queued.
@@ -48,7 +52,6 @@ public struct IndexingDaemon: Sendable {
     /// - Throws: `ContentDirectoryError` or `ConfigurationError` for settings the operator must fix (exit 78), and
     ///   database errors that are not outages (a refused password, a schema of another dimension).
     public func run() async throws {
-        let signals = ProcessSignal.stream()
         let scanner = try ContentScanner(root: configuration.contentDirectory.path, fileSystem: GlibcFileSystem())
         let heartbeats = self.heartbeats
         heartbeats.register("watcher", limit: .seconds(30))
@@ -59,15 +62,17 @@ public struct IndexingDaemon: Sendable {
         await watcher.start()
         board.update { $0.watcher = ContentWatcher.Report(mode: .waitingForDirectory, eventsLost: 0) }
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await watcher.run() }
-            group.addTask { try await indexChanges() }
-            group.addTask { await reportStatus(watcher: watcher) }
-            group.addTask { await handleSignals(signals) }
-            // The signal loop ends on SIGTERM; any task ending (or failing) stops the others.
-            _ = try await group.next()
-            group.cancelAll()
-        }
+        // Any service ending or failing stops the others; a failure is rethrown (a configuration error exits 78).
+        let services = [
+            DaemonService("status") { await reportStatus(watcher: watcher) },
+            DaemonService("indexer") { try await indexChanges() },
+            DaemonService("watcher") { try await watcher.run() },
+            DaemonService("control", stopsOnGracefulShutdown: false) { try await control() },
+        ]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         logger.notice("stopped", metadata: ["action": "stopped"])
     }
 
@@ -305,38 +310,40 @@ public struct IndexingDaemon: Sendable {
 
     // MARK: - Signals
 
-    private func handleSignals(_ signals: AsyncStream<ProcessSignal>) async {
-        for await signal in signals {
-            switch signal {
-            case .terminate:
-                board.update { $0.phase = .stopping }
-                notifier.send(.stopping, .status("Stopping: finishing the document in flight"))
-                logger.notice(
-                    "stopping", metadata: ["action": "stopping", "message_id": "\(MessageID.stopping)"])
-                return
-            case .reload:
-                notifier.send(
-                    .reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds()),
-                    .status("Reloading: full reconcile"))
-                logger.notice("reloading", metadata: ["action": "reloading", "message_id": "\(MessageID.reloading)"])
-                do {
-                    let reloaded = try loadConfiguration()
-                    try reloaded.validateForEmbedding()
-                    if reloaded.databaseURL != configuration.databaseURL
-                        || reloaded.contentDirectory != configuration.contentDirectory
-                    {
-                        logger.warning("DATABASE_URL and RAGSYNC_CONTENT_DIR changes take effect on restart")
-                    }
-                    reload.begin(with: reloaded)
-                    queue.record(.fullReconcile)
-                } catch {
-                    // The old settings stay in force.
-                    logger.error(
-                        "reload refused, keeping the current settings: \(error)",
-                        metadata: ["action": "reload-failed", "error": "\(error)"])
-                    notifier.send(.ready)
-                }
+    /// Reloads on SIGHUP until the group shuts down, and announces the stop first: it is the last service started,
+    /// so the first one a graceful shutdown reaches.
+    private func control() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withGracefulShutdownHandler {
+            for await _ in hangups.cancelOnGracefulShutdown() { reloadRequested() }
+        } onGracefulShutdown: { [board, notifier, logger] in
+            board.update { $0.phase = .stopping }
+            notifier.send(.stopping, .status("Stopping: finishing the document in flight"))
+            logger.notice("stopping", metadata: ["action": "stopping", "message_id": "\(MessageID.stopping)"])
+        }
+    }
+
+    /// Reads the settings again; the indexing loop applies them before its next pass, a full reconcile.
+    private func reloadRequested() {
+        notifier.send(
+            .reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds()), .status("Reloading: full reconcile"))
+        logger.notice("reloading", metadata: ["action": "reloading", "message_id": "\(MessageID.reloading)"])
+        do {
+            let reloaded = try loadConfiguration()
+            try reloaded.validateForEmbedding()
+            if reloaded.databaseURL != configuration.databaseURL
+                || reloaded.contentDirectory != configuration.contentDirectory
+            {
+                logger.warning("DATABASE_URL and RAGSYNC_CONTENT_DIR changes take effect on restart")
             }
+            reload.begin(with: reloaded)
+            queue.record(.fullReconcile)
+        } catch {
+            // The old settings stay in force.
+            logger.error(
+                "reload refused, keeping the current settings: \(error)",
+                metadata: ["action": "reload-failed", "error": "\(error)"])
+            notifier.send(.ready)
         }
     }
 }
