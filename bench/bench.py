@@ -166,6 +166,15 @@ class EmbeddingServer:
         with urllib.request.urlopen(self.url + "/_stats") as response:
             return json.loads(response.read())
 
+    def fault(self, mode, count=1, delay_ms=None):
+        body = {"mode": mode, "count": count}
+        if delay_ms is not None:
+            body["delay_ms"] = delay_ms
+        request = urllib.request.Request(self.url + "/_faults", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            response.read()
+
     def stop(self):
         self.process.kill()
         self.process.wait()
@@ -382,6 +391,7 @@ class Bench:
             results["insert_at_top"] = self.insert_at_top(content, listener)
             results["burst"] = self.burst(content, live, listener)
             results["idle"] = self.idle(process.pid)
+            results["stop"] = self.stop_during_request(process, content, live)
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -395,6 +405,26 @@ class Bench:
         if process.returncode != 0:
             raise BenchFailure("ragsync watch exited %d after SIGTERM; see %s" % (process.returncode, self.log))
         return results
+
+    def stop_during_request(self, process, content, live):
+        """SIGTERM while the embedding server holds a request unanswered (60 s): how long until the daemon exits.
+        systemd's TimeoutStopSec is 30 s; the stop must reach the transfer in flight, not wait for its answer."""
+        requests = self.server.stats()["requests"]
+        self.server.fault("slow", count=1, delay_ms=60_000)
+        with open(os.path.join(content, live[0]), "a") as handle:
+            handle.write("\n\nA paragraph the stalled server never answers for %d.\n" % time.time_ns())
+        deadline = time.monotonic() + 30
+        while self.server.stats()["requests"] == requests:
+            if time.monotonic() > deadline:
+                raise BenchFailure("the edit before the stop test never reached the embedding server")
+            time.sleep(0.01)
+        time.sleep(0.2)  # the request is in flight
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        stopped = time.monotonic() - signalled
+        self.server.fault("slow", count=0)
+        return {"during_request_s": stopped, "exit": process.returncode}
 
     def wait_for_payloads(self, listener, expected, timeout=60):
         """Waits until a NOTIFY arrived for every (action, source_file) in `expected`; returns arrival times."""
@@ -668,6 +698,8 @@ def table(results):
                                                                  s["insert_at_top"]["chunks"]))
     row("burst: files rewritten -> DB matches disk", lambda s: "%d in %.2f s -> %.2f s, %d mismatches" % (
         s["burst"]["files"], s["burst"]["write_s"], s["burst"]["until_matching_s"], s["burst"]["mismatches"]))
+    row("stop (SIGTERM) during a stalled embedding request", lambda s: "exit %d after %.3f s" % (
+        s["stop"]["exit"], s["stop"]["during_request_s"]))
     row("idle: RSS, CPU, wake-ups", lambda s: "%.1f MB, %.3f CPU-s/min, %.0f/min" % (
         s["idle"]["rss_mb"], s["idle"]["cpu_s_per_min"], s["idle"]["wakeups_per_min"]))
     if "local_model" in results:

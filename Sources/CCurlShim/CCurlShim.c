@@ -37,3 +37,11 @@ CURLcode ragsync_curl_setopt_xferinfo_callback(CURL *handle, ragsync_curl_xferin
 CURLcode ragsync_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+CURLcode ragsync_curl_setopt_sockopt_callback(CURL *handle, ragsync_curl_sockopt_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
+}
+
+CURLcode ragsync_curl_setopt_closesocket_callback(CURL *handle, ragsync_curl_closesocket_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
+}

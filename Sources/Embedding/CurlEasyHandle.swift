@@ -4,6 +4,7 @@ internal import CCurlShim
 import Foundation
 import Glibc
 import Synchronization
+import ThreadExecutor
 
 /// One HTTP answer, any status.
 struct HTTPResponse {
@@ -21,12 +22,62 @@ struct CurlFailure: Error {
     var message: String
 }
 
-/// Lets a cancelled task abort a transfer in progress: the progress callback polls the flag.
+/// Lets a cancelled task abort a transfer at once, whatever it is doing.
+///
+/// A cancel before the transfer starts makes `post` return without sending. A cancel during it shuts the
+/// connection's socket down, which wakes libcurl's `poll` at once (connecting, sending or waiting for an answer);
+/// the progress callback, which libcurl calls about once a second, is the fallback.
 final class CurlCancellation: Sendable {
-    private let isCancelled = Atomic<Bool>(false)
+    private struct State {
+        var isCancelled = false
+        var socket: CurlSocket?
+    }
 
-    func cancel() { isCancelled.store(true, ordering: .relaxed) }
-    var wasCancelled: Bool { isCancelled.load(ordering: .relaxed) }
+    private let state = Mutex(State())
+
+    /// Aborts the transfer this cancellation is attached to, or the next one.
+    func cancel() {
+        let socket = state.withLock { state in
+            state.isCancelled = true
+            return state.socket
+        }
+        socket?.shutDown()
+    }
+
+    var wasCancelled: Bool { state.withLock { $0.isCancelled } }
+
+    /// Ties the cancellation to the handle's connection for one transfer.
+    /// - Returns: false when it was cancelled already: the transfer must not start.
+    fileprivate func attach(_ socket: CurlSocket?) -> Bool {
+        state.withLock { state in
+            state.socket = socket
+            return !state.isCancelled
+        }
+    }
+}
+
+/// The socket of a handle's connection, known through libcurl's open and close callbacks, so another thread can
+/// shut it down. Closing happens under the same lock, so a descriptor number is never shut down after it was reused.
+final class CurlSocket: Sendable {
+    private let descriptor = Mutex<Int32>(-1)
+
+    fileprivate func opened(_ socket: Int32) {
+        descriptor.withLock { $0 = socket }
+    }
+
+    fileprivate func close(_ socket: Int32) {
+        descriptor.withLock { current in
+            if current == socket { current = -1 }
+            _ = Glibc.close(socket)
+        }
+    }
+
+    /// The corresponding C function is `shutdown(2)`; libcurl then sees the connection fail and closes it.
+    func shutDown() {
+        descriptor.withLock { current in
+            if current >= 0 { _ = Glibc.shutdown(current, Int32(SHUT_RDWR)) }
+        }
+    }
 }
 
 /// Process-wide libcurl set-up.
@@ -52,9 +103,9 @@ enum CurlGlobal {
 
 /// Owns one `CURL *` and performs POST requests with it, reusing the connection between requests.
 ///
-/// Not thread-safe and not `Sendable`: exactly one owner (the client actor) uses it, on that actor's dedicated
-/// thread. The pointer never leaves this class; `deinit` calls `curl_easy_cleanup` exactly once.
-final class CurlEasyHandle {
+/// An actor on a thread of its own: `curl_easy_perform` blocks, and never on the cooperative pool. The pointer never
+/// leaves this actor; `deinit` calls `curl_easy_cleanup` exactly once.
+actor CurlEasyHandle {
     /// Where the callbacks put what they receive; reached through the callbacks' userdata pointer.
     private final class Accumulator {
         var body: [UInt8] = []
@@ -62,11 +113,15 @@ final class CurlEasyHandle {
         var bodyLimit = 0
         var overflowed = false
         var cancellation: CurlCancellation?
+        let socket = CurlSocket()
     }
 
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let executor = DedicatedThreadExecutor(name: "ragsync-curl")
+    private nonisolated(unsafe) let handle: UnsafeMutableRawPointer
+    private nonisolated(unsafe) let errorBuffer: UnsafeMutablePointer<CChar>
     private let accumulator = Accumulator()
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Creates the handle with the settings shared by all requests.
     /// - Throws: `CurlFailure` when libcurl cannot be initialised or an option is refused.
@@ -95,6 +150,10 @@ final class CurlEasyHandle {
         try check(ragsync_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0))
         try check(ragsync_curl_setopt_xferinfo_callback(handle, Self.progressCallback))
         try check(ragsync_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, userdata))
+        try check(ragsync_curl_setopt_sockopt_callback(handle, Self.socketOpenedCallback))
+        try check(ragsync_curl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, userdata))
+        try check(ragsync_curl_setopt_closesocket_callback(handle, Self.closeSocketCallback))
+        try check(ragsync_curl_setopt_pointer(handle, CURLOPT_CLOSESOCKETDATA, userdata))
     }
 
     deinit {
@@ -129,6 +188,11 @@ final class CurlEasyHandle {
         accumulator.overflowed = false
         accumulator.cancellation = cancellation
         errorBuffer[0] = 0
+        guard cancellation.attach(accumulator.socket) else {
+            accumulator.cancellation = nil
+            return .failure(CurlFailure(code: CURLE_ABORTED_BY_CALLBACK, message: "cancelled before the request was sent"))
+        }
+        defer { _ = cancellation.attach(nil) }
 
         var list: UnsafeMutablePointer<curl_slist>?
         for header in headers {
@@ -138,28 +202,16 @@ final class CurlEasyHandle {
             }
             list = appended
         }
+        let headerList = list
         defer {
             _ = ragsync_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil)
-            curl_slist_free_all(list)
+            curl_slist_free_all(headerList)
             _ = ragsync_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
             accumulator.cancellation = nil
         }
 
-        let code: CURLcode = body.withUnsafeBufferPointer { bytes in
-            let options: [CURLcode] = [
-                ragsync_curl_setopt_string(handle, CURLOPT_URL, url),
-                ragsync_curl_setopt_long(handle, CURLOPT_POST, 1),
-                ragsync_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)),
-                ragsync_curl_setopt_pointer(
-                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)
-                ),
-                ragsync_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list),
-                ragsync_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(connectTimeout)),
-                ragsync_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)),
-            ]
-            if let failed = options.first(where: { $0 != CURLE_OK }) { return failed }
-            return curl_easy_perform(handle)
-        }
+        let code = Self.perform(
+            handle, url: url, headerList: headerList, body: body, connectTimeout: connectTimeout, timeout: timeout)
         guard code == CURLE_OK else {
             if accumulator.overflowed {
                 return .failure(CurlFailure(code: code, message: "the response is larger than \(bodyLimit) bytes"))
@@ -172,11 +224,33 @@ final class CurlEasyHandle {
         return .success(HTTPResponse(status: status, headers: accumulator.headers, body: accumulator.body))
     }
 
-    private func check(_ code: CURLcode) throws(CurlFailure) {
+    /// Sets the request's options and runs it; the corresponding C function is `curl_easy_perform`.
+    private static func perform(
+        _ handle: UnsafeMutableRawPointer, url: String, headerList: UnsafeMutablePointer<curl_slist>?, body: [UInt8],
+        connectTimeout: Duration, timeout: Duration
+    ) -> CURLcode {
+        body.withUnsafeBufferPointer { bytes in
+            let options: [CURLcode] = [
+                ragsync_curl_setopt_string(handle, CURLOPT_URL, url),
+                ragsync_curl_setopt_long(handle, CURLOPT_POST, 1),
+                ragsync_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)),
+                ragsync_curl_setopt_pointer(
+                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+                ),
+                ragsync_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList),
+                ragsync_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(connectTimeout)),
+                ragsync_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(timeout)),
+            ]
+            if let failed = options.first(where: { $0 != CURLE_OK }) { return failed }
+            return curl_easy_perform(handle)
+        }
+    }
+
+    private nonisolated func check(_ code: CURLcode) throws(CurlFailure) {
         if code != CURLE_OK { throw failure(code) }
     }
 
-    private func failure(_ code: CURLcode) -> CurlFailure {
+    private nonisolated func failure(_ code: CURLcode) -> CurlFailure {
         var message = String(cString: errorBuffer)
         if message.isEmpty { message = String(cString: curl_easy_strerror(code)) }
         while message.last?.isNewline == true { message.removeLast() }
@@ -223,5 +297,19 @@ final class CurlEasyHandle {
         guard let userdata else { return 0 }
         let accumulator = Unmanaged<Accumulator>.fromOpaque(userdata).takeUnretainedValue()
         return accumulator.cancellation?.wasCancelled == true ? 1 : 0
+    }
+
+    private static let socketOpenedCallback: ragsync_curl_sockopt_callback = { userdata, socket, _ in
+        guard let userdata else { return CURL_SOCKOPT_OK }
+        let accumulator = Unmanaged<Accumulator>.fromOpaque(userdata).takeUnretainedValue()
+        accumulator.socket.opened(socket)
+        // A cancel between the start of the transfer and this socket's creation has nothing to shut down yet.
+        return accumulator.cancellation?.wasCancelled == true ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK
+    }
+
+    private static let closeSocketCallback: ragsync_curl_closesocket_callback = { userdata, socket in
+        guard let userdata else { return Glibc.close(socket) }
+        Unmanaged<Accumulator>.fromOpaque(userdata).takeUnretainedValue().socket.close(socket)
+        return 0
     }
 }

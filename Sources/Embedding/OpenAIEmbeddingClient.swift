@@ -7,7 +7,7 @@ import ThreadExecutor
 
 /// Embeds texts through an OpenAI-compatible `POST /embeddings` endpoint.
 ///
-/// All methods run on a thread of the client's own (a `DedicatedThreadExecutor`), so the blocking
+/// Transfers run on a thread of the connection's own (``CurlEasyHandle`` is an actor on a `DedicatedThreadExecutor`), so the blocking
 /// `curl_easy_perform` never occupies Swift's cooperative pool. Waits between retries are `Task.sleep`s, which
 /// suspend and leave the thread free. One easy handle is reused for every request, keeping the connection alive.
 ///
@@ -20,7 +20,6 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
     /// The size of every returned vector.
     public nonisolated let dimensions: Int
 
-    private nonisolated let executor: DedicatedThreadExecutor
     private let configuration: OpenAIEmbeddingConfiguration
     private let policy: RetryPolicy
     private let logger: Logger
@@ -31,9 +30,6 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
     private static let maxMalformedRetries = 2
     /// The largest response body accepted (2048 × 3072 float JSON numbers stay well below it).
     private static let maxResponseBytes = 256 << 20
-
-    /// Runs the actor's methods on the client's own thread.
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Creates a client; it connects on the first request.
     /// - Parameters:
@@ -51,7 +47,6 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
         var logger = logger
         logger[metadataKey: "embedding.server"] = "\(configuration.displayURL)"
         self.logger = logger
-        self.executor = DedicatedThreadExecutor(name: "ragsync-embed")
     }
 
     /// Calls `curl_global_init` (once per process) and ignores `SIGPIPE` unless the program handles it.
@@ -170,8 +165,11 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
         }
         let cancellation = CurlCancellation()
         let configuration = self.configuration
+        // The transfer runs on the handle's own thread, reached by an actor hop: the operation of
+        // withTaskCancellationHandler does not keep an actor's custom executor (measured: it ran on the cooperative
+        // pool), so a blocking call made in it directly would hold a pool thread, and the task that cancels it.
         let result = await withTaskCancellationHandler {
-            handle.post(
+            await handle.post(
                 url: configuration.endpointURL,
                 headers: headers,
                 body: body,

@@ -140,4 +140,36 @@ import Testing
         // the transfer was aborted (or never started), whatever the machine's load.
         #expect(error?.code == .cancelled)
     }
+
+    @Test func aCancelBeforeTheRequestStartsSendsNothing() async throws {
+        let server = try await EmbeddingServerProcess.start()
+        let (client, _) = makeClient(server)
+        let task = Task {
+            // Cancelled before it is called: withTaskCancellationHandler runs the handler before the transfer.
+            while !Task.isCancelled { await Task.yield() }
+            return await embeddingError(client, ["never sent"])
+        }
+        task.cancel()
+        let error = await task.value
+
+        #expect(error?.code == .cancelled)
+        #expect(try await server.stats().requests == 0)
+    }
+
+    @Test func aCancelReachesEachOfTwoClientsTransfers() async throws {
+        // Two clients stalled at once: each cancel aborts its own transfer, neither waits for the other's thread.
+        let server = try await EmbeddingServerProcess.start()
+        try await server.injectFault(mode: "slow", count: 2, delayMs: 20_000)
+        let (first, _) = makeClient(server) { $0.requestTimeout = .seconds(30) }
+        let (second, _) = makeClient(server) { $0.requestTimeout = .seconds(30) }
+        let one = Task { await embeddingError(first, ["first"]) }
+        let two = Task { await embeddingError(second, ["second"]) }
+        while try await server.stats().requests < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        one.cancel()
+        two.cancel()
+
+        let (firstError, secondError) = (await one.value, await two.value)
+        #expect(firstError?.code == .cancelled, "\(String(describing: firstError))")
+        #expect(secondError?.code == .cancelled, "\(String(describing: secondError))")
+    }
 }

@@ -16,6 +16,12 @@ typedef size_t (*ragsync_curl_data_callback)(char *data, size_t size, size_t cou
 typedef int (*ragsync_curl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
                                               curl_off_t ultotal, curl_off_t ulnow);
 
+/// A CURLOPT_SOCKOPTFUNCTION callback, called with each new socket; CURL_SOCKOPT_ERROR aborts the connection.
+typedef int (*ragsync_curl_sockopt_callback)(void *userdata, curl_socket_t socket, curlsocktype purpose);
+
+/// A CURLOPT_CLOSESOCKETFUNCTION callback; it must close the socket.
+typedef int (*ragsync_curl_closesocket_callback)(void *userdata, curl_socket_t socket);
+
 /// curl_easy_setopt with a `long` argument (CURLOPT_NOSIGNAL, CURLOPT_TIMEOUT_MS, CURLOPT_POST, ...).
 CURLcode ragsync_curl_setopt_long(CURL *handle, CURLoption option, long value);
 /// curl_easy_setopt with a string argument (CURLOPT_URL, ...); curl copies the string.
@@ -32,6 +38,10 @@ CURLcode ragsync_curl_setopt_write_callback(CURL *handle, ragsync_curl_data_call
 CURLcode ragsync_curl_setopt_header_callback(CURL *handle, ragsync_curl_data_callback callback);
 /// Sets CURLOPT_XFERINFOFUNCTION (also needs CURLOPT_NOPROGRESS 0).
 CURLcode ragsync_curl_setopt_xferinfo_callback(CURL *handle, ragsync_curl_xferinfo_callback callback);
+/// Sets CURLOPT_SOCKOPTFUNCTION.
+CURLcode ragsync_curl_setopt_sockopt_callback(CURL *handle, ragsync_curl_sockopt_callback callback);
+/// Sets CURLOPT_CLOSESOCKETFUNCTION.
+CURLcode ragsync_curl_setopt_closesocket_callback(CURL *handle, ragsync_curl_closesocket_callback callback);
 /// curl_easy_getinfo with a `long *` argument (CURLINFO_RESPONSE_CODE, ...).
 CURLcode ragsync_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 
