@@ -110,9 +110,26 @@ public struct DocumentStore: Sendable {
     /// - Returns: how many were deleted.
     @discardableResult
     public func deleteOrphanedEmbeddings() async throws -> Int {
+        // Outline vectors no document refers to any more are dropped too; they are not counted as damage.
         try await client.query(
+            """
+            DELETE FROM ragsync_outline_embeddings o
+            WHERE NOT EXISTS (SELECT 1 FROM ragsync_documents d WHERE d.outline_hash = o.outline_hash)
+            """)
+        return try await client.query(
             "DELETE FROM chunk_embeddings e WHERE NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.chunk_id = e.chunk_id)"
         ).affectedRowCount
+    }
+
+    /// Which of these outline hashes already have a vector for ``model``.
+    public func embeddedOutlineHashes(among hashes: [String]) async throws -> Set<String> {
+        guard !hashes.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            SELECT outline_hash FROM ragsync_outline_embeddings
+            WHERE outline_hash = ANY($1::text[]) AND embedding_model = $2
+            """, [PostgresArray(hashes), model])
+        return Set(rows.rows.compactMap { $0[0] })
     }
 
     /// Which of these chunk hashes already have an embedding for ``model``, anywhere in the store.
@@ -281,12 +298,18 @@ public struct DocumentUpdate: Sendable {
     public var chunks: [ChunkRow]
     /// How the chunks were cut (``Chunker/signature``): when it changes, unchanged files are cut again.
     public var chunking: String
+    /// The hash of the document's outline (title and headings); nil writes none.
+    public var outlineHash: String?
+    /// The outline's vector when it was just embedded; nil when the store has one for the hash already.
+    public var outlineVector: [Float]?
 
     public init(
         sourceFile: String, contentHash: String, byteCount: Int, title: String, category: String?, chunks: [ChunkRow],
-        chunking: String = ""
+        chunking: String = "", outlineHash: String? = nil, outlineVector: [Float]? = nil
     ) {
         self.chunking = chunking
+        self.outlineHash = outlineHash
+        self.outlineVector = outlineVector
         self.sourceFile = sourceFile
         self.contentHash = contentHash
         self.byteCount = byteCount

@@ -61,11 +61,32 @@ struct DocumentWriter {
                 PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
                 PostgresArray(updates.map(\.chunking)),
             ])
+        try writeOutlines(updates, on: connection)
         try recordChunkIds(
             plan.kept.map { (updates[$0.document].sourceFile, $0.chunk, $0.id) }
                 + zip(plan.fresh, insertedIds).map { (updates[$0.document].sourceFile, $0.chunk, $1) },
             of: paths, on: connection)
         return results
+    }
+
+    /// Records each document's outline hash and stores the outline vectors just embedded (one per hash and model).
+    private func writeOutlines(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws {
+        try connection.query(
+            """
+            UPDATE ragsync_documents d SET outline_hash = t.hash
+            FROM unnest($1::text[], $2::text[]) AS t(path, hash)
+            WHERE d.source_file = t.path AND d.outline_hash IS DISTINCT FROM t.hash
+            """, [PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map { $0.outlineHash })])
+        let fresh = updates.compactMap { update in
+            update.outlineHash.flatMap { hash in update.outlineVector.map { (hash: hash, vector: $0) } }
+        }
+        guard !fresh.isEmpty else { return }
+        try connection.query(
+            """
+            INSERT INTO ragsync_outline_embeddings (outline_hash, embedding_model, embedding)
+            SELECT t.hash, $3, t.v FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
+            ON CONFLICT (outline_hash, embedding_model) DO NOTHING
+            """, [PostgresArray(fresh.map(\.hash)), vectorArray(fresh.map(\.vector)), model])
     }
 
     func rename(from oldPath: String, to newPath: String, on connection: PostgresConnection) throws {

@@ -108,10 +108,14 @@ public enum RetrievalFunctions {
 
             DROP FUNCTION IF EXISTS hybrid_search_document_chunks(
                 text, vector, integer, jsonb, double precision, double precision, integer, boolean);
+            DROP FUNCTION IF EXISTS hybrid_search_document_chunks(
+                text, vector, integer, jsonb, double precision, double precision, integer, boolean, double precision,
+                double precision);
             CREATE FUNCTION hybrid_search_document_chunks(
                 query_text text, query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
-                full_text_weight double precision DEFAULT 0.2, semantic_weight double precision DEFAULT 1,
-                rrf_k integer DEFAULT 10, one_per_document boolean DEFAULT false)
+                full_text_weight double precision DEFAULT 0.1, semantic_weight double precision DEFAULT 1,
+                rrf_k integer DEFAULT 60, one_per_document boolean DEFAULT false,
+                document_weight double precision DEFAULT 0.3, context_weight double precision DEFAULT 0.5)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
                            semantic_rank integer, score double precision)
@@ -123,15 +127,37 @@ public enum RetrievalFunctions {
                 PERFORM ragsync_use_measured_search_settings();
                 RETURN QUERY
                 WITH semantic AS MATERIALIZED (
-                    SELECT e.chunk_id, e.embedding <=> query_embedding AS distance
+                    SELECT e.chunk_id, c.source_file, e.embedding_model, 1 - (e.embedding <=> query_embedding) AS similarity
                     FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
                     WHERE semantic_weight > 0 AND ragsync_chunk_matches(c, e.embedding_model, filter)
                     ORDER BY e.embedding <=> query_embedding
                     LIMIT candidates
-                ), semantic_ranked AS (
-                    SELECT s.chunk_id, s.distance, row_number() OVER (ORDER BY s.distance)::integer AS rank
+                ), in_document AS (
+                    -- Each candidate's place among its document's candidates, and the document's three best.
+                    SELECT s.*, row_number() OVER (PARTITION BY s.source_file ORDER BY s.similarity DESC) AS place,
+                           (array_agg(s.similarity) OVER (PARTITION BY s.source_file ORDER BY s.similarity DESC
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))[1:3] AS best
                     FROM semantic s
+                ), outline AS (
+                    SELECT d.source_file, 1 - (o.embedding <=> query_embedding) AS similarity
+                    FROM (SELECT DISTINCT i.source_file, i.embedding_model FROM in_document i) AS m
+                    JOIN ragsync_documents d ON d.source_file = m.source_file
+                    JOIN ragsync_outline_embeddings o ON o.outline_hash = d.outline_hash
+                                                     AND o.embedding_model = m.embedding_model
+                    WHERE document_weight > 0
+                ), semantic_ranked AS (
+                    -- A chunk counts with its own similarity, its document's next best candidates (the two best
+                    -- others, the second at 0.8) and its document's outline (a document of one chunk has none: its
+                    -- best candidate stands for it).
+                    SELECT i.chunk_id, i.similarity,
+                           row_number() OVER (ORDER BY
+                               i.similarity
+                               + context_weight * (coalesce(CASE WHEN i.place = 1 THEN i.best[2] ELSE i.best[1] END, 0)
+                                   + 0.8 * coalesce(CASE WHEN i.place <= 2 THEN i.best[3] ELSE i.best[2] END, 0))
+                               + document_weight * coalesce(o.similarity, i.best[1]) DESC)::integer AS rank
+                    FROM in_document i LEFT JOIN outline o ON o.source_file = i.source_file
                 ), full_text AS (
+                    -- The 40 best full-text matches vote; more let common words outvote meaning (make eval).
                     SELECT r.chunk_id, row_number() OVER (ORDER BY ts_rank_cd(r.search_vector, text_query) DESC)::integer AS rank
                     FROM ragsync_chunks r JOIN document_chunks c ON c.chunk_id = r.chunk_id
                     WHERE full_text_weight > 0 AND text_query IS NOT NULL AND r.search_vector @@ text_query
@@ -140,9 +166,9 @@ public enum RetrievalFunctions {
                           SELECT 1 FROM chunk_embeddings e
                           WHERE e.chunk_id = r.chunk_id AND e.embedding_model = filter->>'embedding_model'))
                     ORDER BY ts_rank_cd(r.search_vector, text_query) DESC
-                    LIMIT candidates
+                    LIMIT greatest(40, CASE WHEN semantic_weight > 0 THEN 0 ELSE candidates END)
                 ), fused AS (
-                    SELECT coalesce(s.chunk_id, f.chunk_id) AS chunk_id, s.distance, f.rank AS text_rank,
+                    SELECT coalesce(s.chunk_id, f.chunk_id) AS chunk_id, s.similarity, f.rank AS text_rank,
                            s.rank AS semantic_rank,
                            coalesce(semantic_weight / (rrf_k + s.rank), 0.0)
                                + coalesce(full_text_weight / (rrf_k + f.rank), 0.0) AS score
@@ -150,7 +176,7 @@ public enum RetrievalFunctions {
                 ), best AS (
                     SELECT DISTINCT ON (CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END)
                            c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
-                           c.category, c.content, 1 - u.distance AS similarity, u.text_rank, u.semantic_rank, u.score
+                           c.category, c.content, u.similarity, u.text_rank, u.semantic_rank, u.score
                     FROM fused u JOIN document_chunks c ON c.chunk_id = u.chunk_id
                     ORDER BY CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END, u.score DESC
                 )

@@ -187,7 +187,26 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 2, name: "ragsync bookkeeping", apply: createBookkeeping),
         Migration(version: 3, name: "vector index record", apply: createVectorIndexRecord),
         Migration(version: 4, name: "full text, retrieval functions, chunking record", apply: createRetrievalFunctions),
+        Migration(version: 5, name: "document outlines in retrieval", apply: createOutlineEmbeddings),
     ]
+
+    /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document
+    /// score. An untyped `vector` column: any model's dimension fits, and rows are only compared within a model.
+    private static func createOutlineEmbeddings(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute(
+            """
+            ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS outline_hash text;
+            CREATE INDEX IF NOT EXISTS ix_ragsync_documents_outline_hash ON ragsync_documents (outline_hash);
+            CREATE TABLE IF NOT EXISTS ragsync_outline_embeddings (
+                outline_hash text NOT NULL,
+                embedding_model text NOT NULL,
+                embedding vector NOT NULL,
+                PRIMARY KEY (outline_hash, embedding_model)
+            );
+            """)
+        let schema = try SchemaInfo.read(from: connection)
+        try RetrievalFunctions.create(on: connection, idType: schema.chunkIdType.sqlName)
+    }
 
     /// The chunks' full text, the web host's SQL functions (``RetrievalFunctions``), and per document how its chunks
     /// were cut, so that a change of chunking re-cuts unchanged files.

@@ -35,7 +35,7 @@ public struct Chunker: Sendable {
     /// document; a document cut with another signature is cut again even when its file did not change (chunks whose
     /// embedded text comes out the same keep their embeddings).
     public var signature: String {
-        "chunker 2; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
+        "chunker 3; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
             + "context \(options.contextTokens); \(type(of: counter))"
     }
 
@@ -50,6 +50,11 @@ public struct Chunker: Sendable {
     public init(options: ChunkingOptions = .standard, counter: any TokenCounting = ApproximateTokenCounter()) {
         self.options = options
         self.counter = counter
+    }
+
+    /// The document's outline (title and headings), embedded once per document, within the chunk maximum.
+    public func outline(for document: ParsedDocument) -> DocumentOutline {
+        DocumentOutline(of: document, limit: options.maxTokens - Self.safetyMargin, counter: counter)
     }
 
     /// Splits a document into chunks.

@@ -12,9 +12,9 @@ public struct SearchQuery: Sendable {
     /// Fusion weights measured on the development set (109 questions, `make eval`): the vector ranking leads, full
     /// text breaks its ties and lifts exact names. Equal weights (1, 1, k 60) lost 0.06 R@1 to vector alone; these
     /// gain 0.01. They are also the SQL function's defaults.
-    public static let fullTextWeight = 0.2
+    public static let fullTextWeight = 0.1
     public static let semanticWeight = 1.0
-    public static let rrfK = 10
+    public static let rrfK = 60
 
     public var text: String
     public var limit: Int

@@ -57,7 +57,10 @@ struct RandomizedSyncTests {
     }
 
     private func storedChunkHashes(_ harness: PipelineHarness) async throws -> Set<String> {
-        Set(try await harness.client.query("SELECT DISTINCT content_hash FROM ragsync_chunks").rows.compactMap { $0.first ?? nil })
+        // Document outlines are embedded like chunks, under hashes of their own.
+        Set(try await harness.client.query(
+            "SELECT content_hash FROM ragsync_chunks UNION SELECT outline_hash FROM ragsync_outline_embeddings"
+        ).rows.compactMap { $0.first ?? nil })
     }
 }
 

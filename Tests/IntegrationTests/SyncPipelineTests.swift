@@ -183,6 +183,7 @@ struct RechunkingTests {
             let same = try await harness.sync(environment: ["RAGSYNC_CHUNK_CONTEXT_TOKENS": "10"])
             #expect(same.rechunked == 2)
             #expect(same.indexed == 2)
+            #expect(same.rechunkingInputs == 0)
             #expect(try await harness.takeStats().inputs == 0)
 
             // A larger target cuts the long document differently: only its new chunks are embedded.
@@ -190,6 +191,7 @@ struct RechunkingTests {
             #expect(larger.rechunked == 2)
             let embedded = try await harness.takeStats().inputs
             #expect(embedded > 0 && embedded <= larger.chunksEmbedded)
+            #expect(larger.rechunkingInputs == embedded, "the cost announced before the pass is what it spent")
             #expect(larger.chunksEmbedded < 60)
 
             let again = try await harness.sync(environment: ["RAGSYNC_CHUNK_CONTEXT_TOKENS": "10", "RAGSYNC_CHUNK_TOKENS": "900"])

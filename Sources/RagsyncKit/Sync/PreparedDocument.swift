@@ -13,6 +13,9 @@ struct PreparedDocument: Sendable {
     let title: String
     let category: String?
     let chunks: [DocumentChunk]
+    /// The title and headings, embedded once per document for retrieval; nil for a document of one chunk, whose
+    /// chunk stands for it (the retrieval functions use the document's best chunk when it has no outline).
+    let outline: DocumentOutline?
     let warnings: [String]
     /// The chunker's signature, recorded with the document.
     let chunking: String
@@ -29,6 +32,7 @@ struct PreparedDocument: Sendable {
         self.title = parsed.title
         self.category = parsed.category
         self.chunks = chunker.chunks(for: parsed)
+        self.outline = chunks.count > 1 ? chunker.outline(for: parsed) : nil
         self.chunking = chunker.signature
         self.warnings = parsed.warnings
         var metadata = parsed.extraMetadata
@@ -50,6 +54,7 @@ struct PreparedDocument: Sendable {
         }
         return DocumentUpdate(
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,
-            category: category, chunks: rows, chunking: chunking)
+            category: category, chunks: rows, chunking: chunking, outlineHash: outline?.hash,
+            outlineVector: outline.flatMap { vectors[$0.hash] })
     }
 }

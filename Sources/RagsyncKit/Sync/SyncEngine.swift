@@ -100,9 +100,15 @@ public struct SyncEngine: Sendable {
         }
 
         if summary.rechunked > 0 {
+            // Said before anything is spent: how many embedding inputs the re-cut costs.
+            let cost = try await rechunkingCost(of: plan.toIndex.filter { $0.reason == .rechunk }.map(\.file))
+            summary.rechunkingInputs = cost.toEmbed
             logger.notice(
-                "re-chunking \(summary.rechunked) unchanged document(s): they were cut with other chunk settings; chunks whose embedded text stays the same keep their embeddings",
-                metadata: ["action": "rechunking", "documents": "\(summary.rechunked)", "chunking": "\(chunker.signature)"])
+                "re-chunking \(summary.rechunked) unchanged document(s) cut with other chunk settings: \(cost.chunks) chunks, \(cost.toEmbed) to embed; the others keep their embeddings",
+                metadata: [
+                    "action": "rechunking", "documents": "\(summary.rechunked)", "chunks": "\(cost.chunks)",
+                    "inputs_to_embed": "\(cost.toEmbed)", "chunking": "\(chunker.signature)",
+                ])
         }
         try await index(plan.toIndex.map(\.file), into: &summary, progress: progress)
 
@@ -135,6 +141,25 @@ public struct SyncEngine: Sendable {
         return summary
     }
 
+    /// How many chunks the re-cut files will have and how many inputs (chunks and outlines with no embedding yet)
+    /// it will send. The files are read and cut once more for this; no embedding is requested.
+    private func rechunkingCost(of files: [ContentSnapshot.File]) async throws -> (chunks: Int, toEmbed: Int) {
+        var chunkHashes = Set<String>()
+        var outlineHashes = Set<String>()
+        var chunks = 0
+        for file in files {
+            guard let contents = try? await source.contents(of: file),
+                let document = try? PreparedDocument(path: file.relativePath, contents: contents, chunker: chunker)
+            else { continue }  // unreadable or unparsable: reported when it is indexed
+            chunks += document.chunks.count
+            chunkHashes.formUnion(document.chunks.map(\.contentHash.hex))
+            if let outline = document.outline { outlineHashes.insert(outline.hash) }
+        }
+        let stored = try await store.embeddedHashes(among: Array(chunkHashes))
+        let storedOutlines = try await store.embeddedOutlineHashes(among: Array(outlineHashes))
+        return (chunks, chunkHashes.subtracting(stored).count + outlineHashes.subtracting(storedOutlines).count)
+    }
+
     /// What a pass needs from the database: the records of the documents in scope and, on a full reconcile, the
     /// documents whose rows were edited or deleted by hand (to write again) and how many embeddings without a chunk
     /// were deleted. The statements share one connection, so they run one after the other.
@@ -157,6 +182,8 @@ public struct SyncEngine: Sendable {
         /// Set when the embedding service failed for this batch or an earlier one: nothing is written.
         var outage: EmbeddingError?
         var embedded = 0
+        /// Document outlines embedded (not counted as chunks).
+        var outlinesEmbedded = 0
         var reused = 0
         var tokens = 0
         var requests = 0
@@ -227,7 +254,9 @@ public struct SyncEngine: Sendable {
         do {
             let hashes = Array(Set(batch.documents.flatMap { $0.chunks.map(\.contentHash.hex) }))
             let stored = try await store.embeddedHashes(among: hashes)
-            try await embedMissing(in: &batch, alreadyEmbedded: stored.union(embeddedMeanwhile))
+            let outlines = try await store.embeddedOutlineHashes(
+                among: Array(Set(batch.documents.compactMap(\.outline?.hash))))
+            try await embedMissing(in: &batch, alreadyEmbedded: stored.union(outlines).union(embeddedMeanwhile))
         } catch let error as EmbeddingError {
             // A cancelled transfer is the daemon stopping, not an outage to record against the files.
             if Task.isCancelled { throw CancellationError() }
@@ -294,16 +323,22 @@ public struct SyncEngine: Sendable {
     /// Embeds the batch's chunks whose hash has no embedding, each distinct text once, in as few requests as the
     /// provider allows.
     private func embedMissing(in batch: inout PreparedBatch, alreadyEmbedded: Set<String>) async throws {
-        let plan = EmbeddingPlan(
+        let chunks = EmbeddingPlan(
             chunks: batch.documents.flatMap { $0.chunks.map { ($0.contentHash.hex, $0.text) } },
             alreadyEmbedded: alreadyEmbedded)
-        batch.reused += plan.reused
-        guard !plan.texts.isEmpty else { return }
-        let response = try await embedder.embed(plan.texts)
-        batch.embedded += plan.texts.count
+        // Outlines ride in the same requests; their hashes live in a namespace of their own.
+        let outlines = EmbeddingPlan(
+            chunks: batch.documents.compactMap { $0.outline.map { ($0.hash, $0.text) } }, alreadyEmbedded: alreadyEmbedded)
+        batch.reused += chunks.reused
+        let texts = chunks.texts + outlines.texts
+        guard !texts.isEmpty else { return }
+        let response = try await embedder.embed(texts)
+        batch.embedded += chunks.texts.count
+        batch.outlinesEmbedded += outlines.texts.count
         batch.tokens += response.promptTokens
         batch.requests += response.requestCount
-        batch.vectors = Dictionary(zip(plan.hashes, response.vectors), uniquingKeysWith: { first, _ in first })
+        batch.vectors = Dictionary(
+            zip(chunks.hashes + outlines.hashes, response.vectors), uniquingKeysWith: { first, _ in first })
     }
 
     /// One journal entry per document written; `duration_ms` is the transaction's, shared by the batch.

@@ -11,6 +11,8 @@ public struct SyncSummary: Sendable {
     public var renamed = 0
     /// Unchanged files cut again because the chunking changed (counted in `indexed` too once written).
     public var rechunked = 0
+    /// Embedding inputs the re-cut was announced to cost, before any was sent.
+    public var rechunkingInputs = 0
     /// Set when the pass would have deleted more documents than ``DeletionGuard`` allows, and deleted none.
     public var refusedDeletion: String?
     /// How many documents that refusal kept.
