@@ -115,7 +115,7 @@ public enum RetrievalFunctions {
                 query_text text, query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
                 full_text_weight double precision DEFAULT 0.1, semantic_weight double precision DEFAULT 1,
                 rrf_k integer DEFAULT 60, one_per_document boolean DEFAULT false,
-                document_weight double precision DEFAULT 0.3, context_weight double precision DEFAULT 0.5)
+                document_weight double precision DEFAULT 0.2, context_weight double precision DEFAULT 0.5)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
                            semantic_rank integer, score double precision)
@@ -179,10 +179,15 @@ public enum RetrievalFunctions {
                            c.category, c.content, u.similarity, u.text_rank, u.semantic_rank, u.score
                     FROM fused u JOIN document_chunks c ON c.chunk_id = u.chunk_id
                     ORDER BY CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END, u.score DESC
+                ), placed AS (
+                    SELECT b.*, row_number() OVER (PARTITION BY b.source_file ORDER BY b.score DESC) AS place
+                    FROM best b
                 )
-                SELECT b.chunk_id, b.source_file, b.document_title, b.heading_path, b.category, b.content,
-                       b.similarity, b.text_rank, b.semantic_rank, b.score
-                FROM best b ORDER BY b.score DESC, b.semantic_rank NULLS LAST LIMIT match_count;
+                -- Three chunks per document first, then the rest: chunks of the best documents, all lifted together,
+                -- would otherwise crowd every other document out of a long list.
+                SELECT p.chunk_id, p.source_file, p.document_title, p.heading_path, p.category, p.content,
+                       p.similarity, p.text_rank, p.semantic_rank, p.score
+                FROM placed p ORDER BY p.place > 3, p.score DESC, p.semantic_rank NULLS LAST LIMIT match_count;
             END
             $$;
             """)

@@ -52,9 +52,10 @@ public struct Chunker: Sendable {
         self.counter = counter
     }
 
-    /// The document's outline (title and headings), embedded once per document, within the chunk maximum.
-    public func outline(for document: ParsedDocument) -> DocumentOutline {
-        DocumentOutline(of: document, limit: options.maxTokens - Self.safetyMargin, counter: counter)
+    /// The document's outline (title and its chunks' heading paths), embedded once per document, within the chunk
+    /// maximum.
+    public func outline(for document: ParsedDocument, chunks: [DocumentChunk]) -> DocumentOutline {
+        DocumentOutline(title: document.title, chunks: chunks, limit: options.maxTokens - Self.safetyMargin, counter: counter)
     }
 
     /// Splits a document into chunks.

@@ -9,9 +9,10 @@ import Postgres
 public struct SearchQuery: Sendable {
     /// The mode that scored best on the development set (`make eval`; README, "Retrieval quality").
     public static let defaultMode = RetrievalMode.hybrid
-    /// Fusion weights measured on the development set (109 questions, `make eval`): the vector ranking leads, full
-    /// text breaks its ties and lifts exact names. Equal weights (1, 1, k 60) lost 0.06 R@1 to vector alone; these
-    /// gain 0.01. They are also the SQL function's defaults.
+    /// Fusion weights measured on the development set (109 questions, `make eval`): the vector ranking (with each
+    /// chunk's document: its neighbours and its outline, inside the SQL function) leads, the 40 best full-text
+    /// matches break its ties. Equal weights (1, 1) lost 0.06 R@1 to vector alone. They are also the SQL function's
+    /// defaults.
     public static let fullTextWeight = 0.1
     public static let semanticWeight = 1.0
     public static let rrfK = 60

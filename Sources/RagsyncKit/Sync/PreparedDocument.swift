@@ -32,7 +32,7 @@ struct PreparedDocument: Sendable {
         self.title = parsed.title
         self.category = parsed.category
         self.chunks = chunker.chunks(for: parsed)
-        self.outline = chunks.count > 1 ? chunker.outline(for: parsed) : nil
+        self.outline = chunks.count > 1 ? chunker.outline(for: parsed, chunks: chunks) : nil
         self.chunking = chunker.signature
         self.warnings = parsed.warnings
         var metadata = parsed.extraMetadata
