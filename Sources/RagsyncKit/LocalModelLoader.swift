@@ -4,15 +4,28 @@ import Foundation
 public import Indexer
 import LocalEmbedding
 
-/// Loads all-MiniLM-L6-v2 from `RAGSYNC_LOCAL_MODEL_DIR`, or from the `.venv` of the project in the current
-/// directory or of the checkout the binary was built in (`…/.build/debug/ragsync`).
+/// Loads all-MiniLM-L6-v2 from `RAGSYNC_LOCAL_MODEL_DIR`; else from where `make install` put it beside the binary
+/// (`PREFIX/share/ragsync/models/all-MiniLM-L6-v2` for `PREFIX/bin/ragsync`: an installed service runs from `/` as a
+/// dynamic user); else from the `.venv` of the project in the current directory or of the checkout the binary was
+/// built in (`…/.build/debug/ragsync`).
 enum LocalModelLoader {
     /// - Throws: `ConfigurationError` naming RAGSYNC_LOCAL_MODEL_DIR, where it looked and how to install the model.
     static func load(_ configuration: RagsyncConfiguration) throws(ConfigurationError) -> LocalEmbeddingProvider {
         var environment: [String: String] = [:]
         if let directory = configuration.localModelDirectory { environment[LocalModelLocator.environmentVariable] = directory }
+        // The running binary, links resolved (a PATH lookup leaves argv[0] without a directory).
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments.first.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
+        if configuration.localModelDirectory == nil, let installed = LocalModelLocator.installedDirectory(forExecutable: executable) {
+            do {
+                return try LocalEmbeddingProvider(modelDirectory: installed)
+            } catch {
+                throw ConfigurationError(
+                    setting: "RAGSYNC_EMBEDDER=local (the model installed at \(installed))",
+                    problem: error.description + "; reinstall it with `make install`, or set RAGSYNC_LOCAL_MODEL_DIR")
+            }
+        }
         var roots = [FileManager.default.currentDirectoryPath]
-        let executable = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
         if let range = executable.range(of: "/.build/") { roots.append(String(executable[..<range.lowerBound])) }
         var firstError: LocalModelError?
         for root in roots {

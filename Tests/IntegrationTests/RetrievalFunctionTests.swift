@@ -52,6 +52,24 @@ struct RetrievalFunctionTests {
         }
     }
 
+    @Test func theCorpussMostFrequentWordsAreLeftOutOfTheFullTextQuestion() async throws {
+        try await withIndexedHarness { harness, context in
+            // Three chunks are far below the 1,000 a stop list needs: nothing is recorded.
+            try await context.store.refreshFrequentLexemes()
+            #expect(try await harness.count("SELECT count(*) FROM ragsync_frequent_lexemes") == 0)
+
+            try await harness.client.query("INSERT INTO ragsync_frequent_lexemes (lexeme, chunks) VALUES ('swift', 900)")
+            let pruned = try await harness.client.query("SELECT ragsync_search_query('Swift daemons')::text").scalar
+            #expect(pruned == "'daemon'")
+            let nothingLeft = try await harness.client.query("SELECT ragsync_search_query('swift')::text").scalar
+            #expect(nothingLeft == nil)
+            // A question of frequent words only is answered by the vector side alone.
+            let outcome = try await search(context, "swift", mode: .hybrid)
+            #expect(!outcome.hits.isEmpty)
+            #expect(outcome.hits.allSatisfy { $0.textRank == nil })
+        }
+    }
+
     @Test func theCategoryFilterKeepsOnlyThatCategory() async throws {
         try await withIndexedHarness { _, context in
             for mode in RetrievalMode.allCases where mode != .text {

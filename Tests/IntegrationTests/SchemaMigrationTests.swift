@@ -24,8 +24,8 @@ struct SchemaMigrationTests {
             #expect(
                 tables == [
                     "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunks", "ragsync_documents",
-                    "ragsync_outline_embeddings", "ragsync_schema_migrations", "ragsync_settings",
-                    "ragsync_vector_index",
+                    "ragsync_frequent_lexemes", "ragsync_outline_embeddings", "ragsync_schema_migrations",
+                    "ragsync_settings", "ragsync_vector_index",
                 ])
             let functions = Set(
                 try await client.query(
