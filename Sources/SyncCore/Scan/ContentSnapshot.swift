@@ -4,12 +4,18 @@ public import Indexer
 
 /// What one walk of the content directory (or of the part of it a batch names) found.
 public struct ContentSnapshot: Sendable {
-    /// A document on disk, read and hashed. Its bytes are not kept: a scan of thousands of files holds only their
-    /// hashes, and the few that changed are read again when they are indexed (``ContentScanner/contents(of:maxBytes:)``).
+    /// A document on disk, read and hashed.
+    ///
+    /// Its bytes are kept while the snapshot's budget lasts (``ContentScanner/keptBytesBudget``): a watcher's pass over
+    /// a few saved files reads and hashes each once, from event to commit. Beyond the budget (a cold index of
+    /// thousands of files) only hashes are kept, and a file that changed is read again when it is indexed
+    /// (``ContentScanner/contents(of:maxBytes:)``).
     public struct File: Sendable, Equatable {
         public var relativePath: String
         public var absolutePath: String
         public var hash: String
+        /// The bytes that were hashed, when the budget allowed keeping them.
+        public var bytes: [UInt8]?
     }
 
     /// A changed document's bytes, read again to be parsed, with their hash.
@@ -68,9 +74,13 @@ extension ContentScanner {
         return snapshot
     }
 
-    /// Reads a file of the snapshot again; its hash differs from the snapshot's when it changed meanwhile, and the
-    /// newer bytes are the ones to index.
+    /// How many bytes of file contents one snapshot keeps, so that the files of a small pass are read once.
+    public static let keptBytesBudget = 1 << 20
+
+    /// The bytes of a file of the snapshot: those it kept, else read again (when they changed meanwhile, the newer
+    /// bytes are the ones to index).
     public func contents(of file: ContentSnapshot.File, maxBytes: Int) throws(ContentReadError) -> ContentSnapshot.Contents {
+        if let bytes = file.bytes { return ContentSnapshot.Contents(bytes: bytes, hash: file.hash) }
         let bytes = try fileSystem.contents(of: file.absolutePath, maxBytes: maxBytes)
         return ContentSnapshot.Contents(bytes: bytes, hash: ContentHash(of: bytes).hex)
     }
@@ -78,13 +88,17 @@ extension ContentScanner {
     private func read(_ scan: ContentScanner.Result, maxBytes: Int) -> ContentSnapshot {
         var files: [ContentSnapshot.File] = []
         var unreadable: [ContentSnapshot.Unreadable] = []
+        var budget = Self.keptBytesBudget
         files.reserveCapacity(scan.entries.count)
         for entry in scan.entries {
             do {
                 let bytes = try fileSystem.contents(of: entry.absolutePath, maxBytes: maxBytes)
+                let kept = bytes.count <= budget ? bytes : nil
+                if kept != nil { budget -= bytes.count }
                 files.append(
                     ContentSnapshot.File(
-                        relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex))
+                        relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex,
+                        bytes: kept))
             } catch where error.reason == .vanished {
                 continue  // gone since the walk: absent, so a removal or the old half of a rename
             } catch {
