@@ -39,6 +39,9 @@ pass() { passed+=("$1"); printf 'PASS  %-9s %s\n' "$1" "$2"; }
 fail() { failed+=("$1"); printf 'FAIL  %-9s %s\n' "$1" "$2"; diagnose; }
 die() { printf 'FAIL  %-9s %s\n' setup "$*"; failed+=(setup); exit 1; }
 
+# Pipelines below end in `grep PATTERN >/dev/null`, not `grep -q`: under pipefail, a grep that stops at the first
+# match kills the writer with SIGPIPE and the pipeline fails although it matched (the journal of a crash loop is long).
+
 # ------------------------------------------------------------------------------------------------- preflight
 [ "$(id -u)" -eq 0 ] || { echo "systemd_test: must run as root (systemd-nspawn boots a container)" >&2; exit 2; }
 command -v systemd-nspawn >/dev/null \
@@ -251,7 +254,7 @@ if ! timeout 120 nsenter -t "$ct_pid" -a systemctl start ragsync.service; then
     exit 1
 fi
 log "systemctl start returned after $(elapsed "$t") s (READY=1)"
-status_watching() { ct systemctl status --no-pager -n 0 ragsync.service 2>/dev/null | grep -q 'Status: "Watching'; }
+status_watching() { ct systemctl status --no-pager -n 0 ragsync.service 2>/dev/null | grep 'Status: "Watching' >/dev/null; }
 if wait_until 30 status_watching; then
     status_text=$(ct systemctl status --no-pager -n 0 ragsync.service)
     if grep -q 'Active: active (running)' <<<"$status_text"; then
@@ -262,7 +265,7 @@ if wait_until 30 status_watching; then
 else
     fail start "no Status: \"Watching ...\" within 30 s; status says: $(ct systemctl status --no-pager -n 0 ragsync.service | grep -E 'Active:|Status:' | tr -s ' ')"
 fi
-if notifications "$cursor0" | grep -qx 'READY=1'; then log "READY=1 received"; fi
+if notifications "$cursor0" | grep -x 'READY=1' >/dev/null; then log "READY=1 received"; fi
 
 # ----------------------------------------------------------------------------------------- check: journal
 check_journal() {
@@ -309,7 +312,7 @@ fi
 main_pid=$(prop MainPID)
 cursor1=$(cursor)
 reloaded() {
-    notifications "$cursor1" | tr '\n' ' ' | grep -q 'RELOADING=1 .*READY=1'
+    notifications "$cursor1" | tr '\n' ' ' | grep 'RELOADING=1 .*READY=1' >/dev/null
 }
 t=$(now)
 if ! output=$(ct systemctl reload ragsync.service 2>&1); then
@@ -331,6 +334,7 @@ restarted() {
         && [ "$(prop ActiveState)" = active ] && [ "$(prop SubState)" = running ]
 }
 t=$(now)
+[ "$main_pid" -gt 0 ] 2>/dev/null || die "no main PID to stop for the watchdog check"   # never signal group 0
 ct kill -STOP "$main_pid"
 if wait_until 60 restarted; then
     timeout_line=$(ct journalctl -u ragsync.service --no-pager -o cat --after-cursor="$cursor2" | grep -m1 'Watchdog timeout' || true)
@@ -353,11 +357,11 @@ else
     exit_line=$(ct journalctl -u ragsync.service --no-pager -o cat --after-cursor="$cursor3" | grep -m1 'Main process exited' || true)
     state="$(prop ActiveState); ${exit_line:-no exit logged}"
     if [[ $state == "inactive; ragsync.service: Main process exited, code=exited, status=0/SUCCESS"* ]] \
-            && notifications "$cursor3" | grep -qx 'STOPPING=1' \
+            && notifications "$cursor3" | grep -x 'STOPPING=1' >/dev/null \
             && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 10 else 1)" "$took"; then
         pass stop "STOPPING=1, exit status 0, inactive after $took s (TimeoutStopSec $stop_timeout)"
     else
-        fail stop "after $took s: $state; STOPPING=1 $(notifications "$cursor3" | grep -qx 'STOPPING=1' && echo sent || echo 'not sent')"
+        fail stop "after $took s: $state; STOPPING=1 $(notifications "$cursor3" | grep -x 'STOPPING=1' >/dev/null && echo sent || echo 'not sent')"
     fi
 fi
 
@@ -372,12 +376,18 @@ kills=0 limit_hit=0 pid=0
 running_again() { local p; p=$(prop MainPID); [ "$p" != 0 ] && [ "$p" != "$pid" ] && [ "$(prop SubState)" = running ]; }
 limit_reached() {   # systemd 252 keeps Result=signal (start-limit-hit is for manual starts) and logs the refusal
     [ "$(prop ActiveState)" = failed ] && ct journalctl -u ragsync.service --no-pager -o cat \
-        --after-cursor="$cursor4" | grep -q 'Start request repeated too quickly'
+        --after-cursor="$cursor4" | grep 'Start request repeated too quickly' >/dev/null
 }
 restarted_or_limited() { running_again || limit_reached; }
 if ct systemctl start ragsync.service; then
     while [ "$kills" -le "$burst" ]; do
         pid=$(prop MainPID)
+        if ! [ "$pid" -gt 0 ] 2>/dev/null; then
+            # Not running yet: never `kill -KILL 0`, which would hit this script's own process group.
+            wait_until 30 running_again || break
+            pid=$(prop MainPID)
+            [ "$pid" -gt 0 ] 2>/dev/null || break
+        fi
         ct kill -KILL "$pid"
         kills=$((kills + 1))
         wait_until 30 restarted_or_limited || break

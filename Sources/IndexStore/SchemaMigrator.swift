@@ -196,6 +196,8 @@ public struct SchemaMigrator: Sendable {
         try connection.execute(
             """
             ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS outline_hash text;
+            -- Why ragsync keeps exact search instead of an index it measured (VectorIndexMaintainer).
+            ALTER TABLE ragsync_vector_index ADD COLUMN IF NOT EXISTS note text;
             CREATE INDEX IF NOT EXISTS ix_ragsync_documents_outline_hash ON ragsync_documents (outline_hash);
             CREATE TABLE IF NOT EXISTS ragsync_outline_embeddings (
                 outline_hash text NOT NULL,

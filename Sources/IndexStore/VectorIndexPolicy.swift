@@ -51,6 +51,13 @@ public struct VectorIndexPolicy: Sendable, Equatable {
                 : "\(rows) embeddings are below \(minimumRows): exact search is exact and fast"
             return .drop(reason: reason)
         }
+        if let current, current.method == VectorIndexState.exactMethod {
+            // Exact search was measured to be as good; try an index again once the data has moved enough.
+            guard let builtRows = current.builtForRows, builtRows > 0 else { return build(rows: rows, reason: "no measurement") }
+            let ratio = Double(rows) / Double(builtRows)
+            guard ratio >= driftFactor || ratio <= 1 / driftFactor else { return .keep }
+            return build(rows: rows, reason: "\(rows) embeddings, exact search was chosen at \(builtRows)")
+        }
         guard let current, current.isValid else {
             return build(rows: rows, reason: current == nil ? "no index for \(rows) embeddings" : "the index is invalid")
         }

@@ -7,7 +7,8 @@ public struct VectorIndexState: Sendable, Equatable {
     /// The name the origin schema gave it; kept so the web app's plans do not change.
     public static let indexName = "idx_embedding_vector_cosine"
 
-    /// The access method: `ivfflat` or `hnsw`.
+    /// The access method: `ivfflat` or `hnsw`; `exact` when ragsync measured that an approximate index would need half
+    /// its lists or more and keeps none (``exactReason`` says why).
     public var method: String
     /// IVFFlat's `lists`, from the index options.
     public var lists: Int?
@@ -19,6 +20,11 @@ public struct VectorIndexState: Sendable, Equatable {
     public var probes: Int?
     /// recall@10 measured after the build.
     public var recall: Double?
+    /// Why exact search was kept, for `method == "exact"`.
+    public var exactReason: String?
+
+    /// The method ragsync records when it measured that no approximate index pays.
+    public static let exactMethod = "exact"
 
     public init(
         method: String, lists: Int?, isValid: Bool, builtForRows: Int?, probes: Int? = nil, recall: Double? = nil
@@ -45,7 +51,19 @@ public struct VectorIndexState: Sendable, Equatable {
             WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace
             """, [indexName]
         ).rows
-        guard let row = rows.first else { return nil }
+        guard let row = rows.first else {
+            // No index: ragsync may have chosen exact search after measuring.
+            let record = try connection.query(
+                "SELECT built_rows, recall, note FROM ragsync_vector_index WHERE index_name = $1 AND method = $2",
+                [indexName, exactMethod]
+            ).rows.first
+            guard let record else { return nil }
+            var state = VectorIndexState(
+                method: exactMethod, lists: nil, isValid: true, builtForRows: record[0].flatMap { Int($0) },
+                recall: record[1].flatMap { Double($0) })
+            state.exactReason = record[2]
+            return state
+        }
         let lists = (row[1] ?? "").split(separator: ",").first { $0.hasPrefix("lists=") }
             .flatMap { Int($0.dropFirst("lists=".count)) }
         return VectorIndexState(

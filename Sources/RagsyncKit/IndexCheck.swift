@@ -73,6 +73,7 @@ public struct IndexCheck: Sendable {
             if let lists = index.lists { text += " lists=\(lists)" }
             if let probes = index.probes { text += " probes=\(probes)" }
             if let built = index.builtForRows { text += ", built for \(built) embeddings" }
+            if let reason = index.exactReason { text += " (\(reason))" }
             lines.append(text)
         } else {
             lines.append("vector index: none (exact search)")

@@ -20,12 +20,18 @@ struct SyncCommand: AsyncParsableCommand {
             let context = try await RagsyncContext.open(
                 configuration: configuration, logger: Logger(label: "ragsync.sync"))
             let engine = try context.makeSyncEngine()
+            let started = ContinuousClock.now
             let progress = ProgressLine()
             let summary = try await engine.reconcile { done, total in progress.show(done: done, total: total) }
             progress.finish()
-            for line in summary.lines { print(line) }
+            // The time is printed last, once the vector index upkeep is in it too.
+            for line in summary.lines where !line.hasPrefix("time:") { print(line) }
             let index = try await context.maintainVectorIndex(after: summary)
             if index.action != .kept { print("vector index: \(index.action.rawValue) (\(index.reason))") }
+            let total = (ContinuousClock.now - started).seconds
+            print(
+                String(format: "time: %.2f s", total)
+                    + (index.action == .kept ? "" : String(format: " (vector index %.2f s)", index.seconds)))
             if summary.refusedDeletion != nil {
                 throw CommandFailure.failed("deletions refused; see above", status: 1)
             }

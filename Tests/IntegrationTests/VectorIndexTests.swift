@@ -100,6 +100,29 @@ struct VectorIndexTests {
         }
     }
 
+    @Test func vectorsThatDoNotClusterKeepExactSearchAndSayWhy() async throws {
+        try await PipelineHarness.with { harness in
+            let store = try await harness.store()
+            let maintainer = VectorIndexMaintainer()
+            // As many centres as vectors: no cluster for IVFFlat's lists to follow.
+            var generator = ClusteredVectors(dimensions: 256, clusters: 10_000, seed: 11)
+            _ = try await generator.fill(store, from: 0, to: 10_000)
+            let outcome = try await maintainer.maintain(on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+            #expect(outcome.action == .dropped)
+            #expect(outcome.reason.contains("exact search"), "\(outcome.reason)")
+            #expect(outcome.state?.method == VectorIndexState.exactMethod)
+            #expect(try await harness.count(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'") == 0)
+            // Searches return k rows, exactly, and the decision holds until the data has moved enough.
+            let measured = try #require(try await harness.client.withConnection { connection in
+                try RecallMeasurement(samples: 20).measure(on: connection)
+            })
+            #expect(measured.fewestRows == 10 && measured.recall == 1)
+            let again = try await maintainer.maintain(on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+            #expect(again.action == .kept)
+        }
+    }
+
     @Test func theOriginsEmptyTableIndexIsReplacedSoSearchReturnsKRows() async throws {
         try await PipelineHarness.with { harness in
             let store = try await harness.store()
