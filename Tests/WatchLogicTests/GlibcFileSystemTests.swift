@@ -33,4 +33,20 @@ struct GlibcFileSystemTests {
             #expect(error.reason == .unreadable("not a regular file"))
         }
     }
+
+    @Test func aFileSwappedForALinkAfterTheWalkIsNotFollowed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragsync-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let secret = folder.appendingPathComponent("outside-secret.txt")
+        try Data("not for the index".utf8).write(to: secret)
+        let document = folder.appendingPathComponent("notes.md")
+        try FileManager.default.createSymbolicLink(at: document, withDestinationURL: secret)
+        do {
+            _ = try GlibcFileSystem().contents(of: document.path, maxBytes: 1024)
+            Issue.record("a link was followed")
+        } catch {
+            #expect(error.reason == .unreadable("the file was replaced by a symbolic link"))
+        }
+    }
 }
