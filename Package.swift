@@ -30,7 +30,8 @@ let package = Package(
         ),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CMalloc"),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS (Debian's libopenblas0), opened with dlopen when the local model loads; see COpenBLAS.h.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind.
         .target(
             name: "CCurlShim",

@@ -5,9 +5,13 @@ import COpenBLAS
 /// The numeric steps of a BERT layer on row-major float32 buffers. Matrix products go to OpenBLAS's `cblas_sgemm`;
 /// the element-wise steps are plain loops.
 enum BertKernels {
+    private static let rowMajor = Int32(RAGSYNC_CBLAS_ROW_MAJOR)
+    private static let noTranspose = Int32(RAGSYNC_CBLAS_NO_TRANS)
+    private static let transpose = Int32(RAGSYNC_CBLAS_TRANS)
+
     /// `output[rows, out] = input[rows, in] · weightᵀ + bias`, as PyTorch's `nn.Linear`.
     ///
-    /// The corresponding C function is `cblas_sgemm`.
+    /// The corresponding C function is `cblas_sgemm` (through `ragsync_sgemm`).
     /// - Parameters:
     ///   - input: `rows` rows of `layer.inFeatures` values, contiguous.
     ///   - rows: the number of rows.
@@ -23,18 +27,18 @@ enum BertKernels {
         for row in 0..<rows {
             (output + row * layer.outFeatures).update(from: layer.bias, count: layer.outFeatures)
         }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans,
-            blasint(rows), blasint(layer.outFeatures), blasint(layer.inFeatures),
-            1, input, blasint(layer.inFeatures),
-            layer.weight, blasint(layer.inFeatures),
-            1, output, blasint(layer.outFeatures)
+        ragsync_sgemm(
+            rowMajor, noTranspose, transpose,
+            Int32(rows), Int32(layer.outFeatures), Int32(layer.inFeatures),
+            1, input, Int32(layer.inFeatures),
+            layer.weight, Int32(layer.inFeatures),
+            1, output, Int32(layer.outFeatures)
         )
     }
 
     /// `scores[length, length] = scale · Q · Kᵀ` for one head of one sequence.
     ///
-    /// The corresponding C function is `cblas_sgemm`.
+    /// The corresponding C function is `cblas_sgemm` (through `ragsync_sgemm`).
     static func attentionScores(
         query: UnsafePointer<Float>,
         key: UnsafePointer<Float>,
@@ -44,17 +48,17 @@ enum BertKernels {
         scale: Float,
         scores: UnsafeMutablePointer<Float>
     ) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans,
-            blasint(length), blasint(length), blasint(headSize),
-            scale, query, blasint(stride), key, blasint(stride),
-            0, scores, blasint(length)
+        ragsync_sgemm(
+            rowMajor, noTranspose, transpose,
+            Int32(length), Int32(length), Int32(headSize),
+            scale, query, Int32(stride), key, Int32(stride),
+            0, scores, Int32(length)
         )
     }
 
     /// `context[length, headSize] = P · V` for one head of one sequence, written `contextStride` apart.
     ///
-    /// The corresponding C function is `cblas_sgemm`.
+    /// The corresponding C function is `cblas_sgemm` (through `ragsync_sgemm`).
     static func attentionContext(
         probabilities: UnsafePointer<Float>,
         value: UnsafePointer<Float>,
@@ -64,11 +68,11 @@ enum BertKernels {
         context: UnsafeMutablePointer<Float>,
         contextStride: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans,
-            blasint(length), blasint(headSize), blasint(length),
-            1, probabilities, blasint(length), value, blasint(valueStride),
-            0, context, blasint(contextStride)
+        ragsync_sgemm(
+            rowMajor, noTranspose, noTranspose,
+            Int32(length), Int32(headSize), Int32(length),
+            1, probabilities, Int32(length), value, Int32(valueStride),
+            0, context, Int32(contextStride)
         )
     }
 

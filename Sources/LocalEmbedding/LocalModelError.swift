@@ -9,7 +9,7 @@ public struct LocalModelError: Error, CustomStringConvertible, CustomDebugString
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Base: String, Hashable, Sendable {
             case modelNotFound, unreadableFile, malformedSafetensors, missingTensor, unexpectedTensor
-            case malformedVocabulary
+            case malformedVocabulary, blasUnavailable
         }
 
         fileprivate let base: Base
@@ -26,6 +26,8 @@ public struct LocalModelError: Error, CustomStringConvertible, CustomDebugString
         public static let unexpectedTensor = Code(base: .unexpectedTensor)
         /// `vocab.txt` is empty, has duplicate tokens or lacks a special token.
         public static let malformedVocabulary = Code(base: .malformedVocabulary)
+        /// OpenBLAS (libopenblas.so.0), which the forward pass multiplies matrices with, cannot be opened.
+        public static let blasUnavailable = Code(base: .blasUnavailable)
 
         public var description: String { base.rawValue }
     }

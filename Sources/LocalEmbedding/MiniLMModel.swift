@@ -49,7 +49,14 @@ public final class MiniLMModel: Sendable {
                 advice: LocalModelError.installAdvice
             )
         }
-        openblas_set_num_threads(1)
+        var message = [CChar](repeating: 0, count: 512)
+        guard ragsync_openblas_load(&message, message.count) else {
+            throw LocalModelError(
+                code: .blasUnavailable, path: "libopenblas.so.0",
+                detail: String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self),
+                advice: "Install OpenBLAS (`apt install libopenblas0`), or embed with an OpenAI-compatible server "
+                    + "(OPENAI_BASE_URL).")
+        }
         self.tokenizer = tokenizer
         self.directory = directory
         self.threadCount = max(1, threadCount ?? min(8, ProcessInfo.processInfo.activeProcessorCount))
