@@ -113,14 +113,25 @@ public final class DaemonProcess: @unchecked Sendable {  // mutable state is beh
         try await waitForNotification { $0.value(of: "READY") == "1" }
     }
 
-    /// Waits until stderr contains `text`.
-    public func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
+    /// Waits until stderr contains `text`, at least `occurrences` times.
+    public func waitForLog(_ text: String, occurrences: Int = 1, timeout: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if log.contains(text) { return }
+            if logCount(of: text) >= occurrences { return }
             try await Task.sleep(for: .milliseconds(10))
         }
         throw Failure(description: "the log never contained \"\(text)\":\n\(log)")
+    }
+
+    /// Waits for the next `KEY=value` notification from now on (e.g. the next watchdog ping).
+    public func waitForNext(_ key: String, value: String = "1", timeout: Duration = .seconds(20)) async throws {
+        let from = notifications.count
+        try await waitForNotification(after: from, timeout: timeout) { $0.value(of: key) == value }
+    }
+
+    /// How many times stderr contains `text` so far.
+    public func logCount(of text: String) -> Int {
+        log.components(separatedBy: text).count - 1
     }
 
     /// Waits for the process to end.
