@@ -107,7 +107,7 @@ public struct VectorIndexMaintainer: Sendable {
         let (probes, efSearch, recall) = try tune(method: method, lists: lists ?? 1, on: connection)
         var recorded = method.rawValue
         var note: String?
-        if method == .ivfflat, let lists, let probes, probes * 2 >= lists {
+        if method == .ivfflat, let lists, let probes, Self.probesHalfOrMore(probes, of: lists) {
             note = String(
                 format: "IVFFlat with %d lists reached recall@10 %.3f only at %d probes (target %.2f needs half the lists or more); exact search is as fast",
                 lists, recall ?? 0, probes, recallTarget)
@@ -150,9 +150,14 @@ public struct VectorIndexMaintainer: Sendable {
             let measured = try recall(probes: probes)
             // Past half the lists an index saves little over exact search: the caller keeps exact search then, so
             // tuning stops there instead of probing on to every list.
-            if measured >= recallTarget || probes * 2 >= lists { return (probes, nil, measured) }
+            if measured >= recallTarget || Self.probesHalfOrMore(probes, of: lists) { return (probes, nil, measured) }
             probes = min(lists, probes * 2)
         }
+    }
+
+    /// True when an IVFFlat search probes half its lists or more: it then saves almost nothing over an exact scan.
+    private static func probesHalfOrMore(_ probes: Int, of lists: Int) -> Bool {
+        probes * 2 >= lists
     }
 
     private func log(_ outcome: Outcome, logger: Logger) {

@@ -182,8 +182,6 @@ public struct SyncEngine: Sendable {
         /// Set when the embedding service failed for this batch or an earlier one: nothing is written.
         var outage: EmbeddingError?
         var embedded = 0
-        /// Document outlines embedded (not counted as chunks).
-        var outlinesEmbedded = 0
         var reused = 0
         var tokens = 0
         var requests = 0
@@ -334,7 +332,6 @@ public struct SyncEngine: Sendable {
         guard !texts.isEmpty else { return }
         let response = try await embedder.embed(texts)
         batch.embedded += chunks.texts.count
-        batch.outlinesEmbedded += outlines.texts.count
         batch.tokens += response.promptTokens
         batch.requests += response.requestCount
         batch.vectors = Dictionary(

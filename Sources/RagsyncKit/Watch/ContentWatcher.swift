@@ -159,6 +159,18 @@ public actor ContentWatcher {
         queue.record(changes)
     }
 
+    /// Watches a tree; at a limit, falls back to polling.
+    /// - Returns: false when it fell back.
+    private func watchTreeOrPoll(_ folder: String) -> Bool {
+        do {
+            try watchTree(folder)
+            return true
+        } catch {
+            fallBackToPolling(error)
+            return false
+        }
+    }
+
     /// Performs one action of the state machine.
     /// - Returns: false when watching is no longer possible (a limit was reached).
     private func perform(_ action: WatchAction, into changes: inout [WatchChange]) -> Bool {
@@ -166,20 +178,10 @@ public actor ContentWatcher {
         case .record(let change):
             changes.append(change)
         case .watchTree(let folder):
-            do {
-                try watchTree(folder)
-            } catch {
-                fallBackToPolling(error)
-                return false
-            }
+            return watchTreeOrPoll(folder)
         case .rewatchTree:
             state.rewatchStarted()
-            do {
-                try watchTree("")
-            } catch {
-                fallBackToPolling(error)
-                return false
-            }
+            guard watchTreeOrPoll("") else { return false }
             for watch in state.rewatchFinished() { descriptor?.removeWatch(WatchDescriptor(rawValue: watch)) }
         case .removeWatch(let watch):
             descriptor?.removeWatch(WatchDescriptor(rawValue: watch))

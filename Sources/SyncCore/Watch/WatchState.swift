@@ -202,16 +202,16 @@ public struct WatchState: Sendable {
 
     /// Drops the mapping of a folder and everything below it; `removingWatches` when it left the tree.
     private mutating func forgetTree(_ relative: String, removingWatches: Bool) -> [WatchAction] {
-        var actions: [WatchAction] = []
+        var removed: [Int32] = []
         for (path, watch) in watches where path == relative || path.hasPrefix(relative + "/") {
             watches[path] = nil
             folders[watch] = nil
             if removingWatches {
                 removedWatches.insert(watch)
-                actions.append(.removeWatch(watch))
+                removed.append(watch)
             }
         }
-        return actions.sorted { if case .removeWatch(let a) = $0, case .removeWatch(let b) = $1 { a < b } else { false } }
+        return removed.sorted().map(WatchAction.removeWatch)
     }
 
     /// The kernel removed a watch (`ignored`): its number may be reused, so it is forgotten without a removal.
