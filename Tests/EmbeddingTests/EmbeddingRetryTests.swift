@@ -37,15 +37,17 @@ import Testing
 
     @Test func slowResponsePastRequestTimeoutIsRetried() async throws {
         let server = try await EmbeddingServerProcess.start()
-        let (client, recorder) = makeClient(server) { $0.requestTimeout = .milliseconds(300) }
-        try await server.injectFault(mode: "slow", count: 1, delayMs: 2000)
+        let (client, recorder) = makeClient(server) { $0.requestTimeout = .seconds(1) }
+        try await server.injectFault(mode: "slow", count: 1, delayMs: 4000)
 
         let response = try await client.embed(["slow"])
 
+        // The stalled request is retried and a later one answers. On a loaded machine a prompt answer can also miss
+        // the timeout once more, so the count is checked against the requests the server saw, not a fixed number.
         #expect(response.vectors.count == 1)
-        #expect(response.retryCount == 1)
+        #expect(response.retryCount >= 1)
         #expect(recorder.all.contains { $0.level == .warning && $0.text.contains("did not answer in time") })
-        #expect(try await server.stats().requests == 2)
+        #expect(try await server.stats().requests == response.retryCount + 1)
     }
 
     @Test func connectionClosedWithoutAnswerIsRetried() async throws {
