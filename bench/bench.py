@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -312,6 +313,39 @@ class Bench:
         return {"runs": runs, "wall_s": statistics.median(run["wall_s"] for run in runs), "inputs": inputs,
                 "cpu_s": statistics.median(run["cpu_s"] for run in runs)}
 
+    def query_latency(self, samples=60):
+        """The web host's two contract functions timed on one connection over the cold-indexed corpus, with stored
+        chunks standing in for questions (seeded): the chunk's vector as the query embedding, and as the question five
+        words of that chunk, or, for the worst case, five of the corpus's 200 most frequent words."""
+        rng = random.Random(self.options.seed)
+        with Connection(self.database_url("ragsync_bench")) as db:
+            picked = db.query(
+                "SELECT e.embedding::text, array_to_string(tsvector_to_array(r.search_vector), ' ') "
+                "FROM chunk_embeddings e JOIN ragsync_chunks r ON r.chunk_id = e.chunk_id "
+                "ORDER BY md5(e.chunk_id::text) LIMIT %d" % samples)
+            common = [row[0] for row in db.query(
+                "SELECT word FROM ts_stat('SELECT search_vector FROM ragsync_chunks') WHERE length(word) > 3 "
+                "ORDER BY ndoc DESC, word LIMIT 200")]
+            index = db.query("SELECT method, lists, probes FROM ragsync_vector_index")
+            timings = {"match_document_chunks": [], "hybrid_search_document_chunks": [], "hybrid_common_words": []}
+            for vector, lexemes in picked:
+                own = lexemes.split()
+                own_words = " ".join(rng.sample(own, min(5, len(own)))).replace("'", "''")
+                common_words = " ".join(rng.sample(common, min(5, len(common)))).replace("'", "''")
+                for name, sql in (
+                        ("match_document_chunks", "SELECT count(*) FROM match_document_chunks('%s'::vector, 10)" % vector),
+                        ("hybrid_search_document_chunks",
+                         "SELECT count(*) FROM hybrid_search_document_chunks('%s', '%s'::vector, 10)" % (own_words, vector)),
+                        ("hybrid_common_words",
+                         "SELECT count(*) FROM hybrid_search_document_chunks('%s', '%s'::vector, 10)" % (common_words, vector))):
+                    started = time.perf_counter()
+                    db.query(sql)
+                    timings[name].append((time.perf_counter() - started) * 1000)
+        result = {name: {"p50_ms": percentile(sorted(values), 50), "p90_ms": percentile(sorted(values), 90)}
+                  for name, values in timings.items()}
+        result["index"] = ("%s lists %s probes %s" % tuple(index[0])) if index else "exact"
+        return result
+
     # 2. the limit ------------------------------------------------------------------------------------------------
 
     def copy_limit(self, content):
@@ -337,6 +371,8 @@ class Bench:
                 for table in TABLES:
                     target.copy_in("COPY %s FROM STDIN (FORMAT binary)" % table, data[table])
                 target.query("COMMIT")
+                # As much build memory as ragsync gives itself, or more: the limit is never held back by it.
+                target.query("SET maintenance_work_mem = '512MB'")
                 for definition in vector_indexes:
                     target.query(definition)
                 runs.append({"wall_s": time.monotonic() - started,
@@ -624,6 +660,8 @@ class Bench:
         result["limit"]["ratio"] = result["cold"]["wall_s"] / result["limit"]["wall_s"]
         result["unchanged"] = self.unchanged_sync(content)
         self.quiesce()
+        # After the quiesce: a web host queries a settled database, not one autovacuum is still going through.
+        result["queries"] = self.query_latency()
         result.update(self.daemon(content, sorted(paths)))
         return result
 
@@ -640,7 +678,7 @@ class Bench:
                 results["local_model"] = self.local_model()
         finally:
             self.server.stop()
-            for name in ("ragsync_bench", "ragsync_bench_limit", "ragsync_bench_local"):
+            for name in ("ragsync_bench_limit", "ragsync_bench_local") + (() if self.options.keep else ("ragsync_bench",)):
                 with Connection(self.admin_url) as admin:
                     admin.query('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
         sizes = results["sizes"]
@@ -687,6 +725,13 @@ def table(results):
     row("limit: COPY BINARY of the same rows", lambda s: "%.2f s (ragsync %.2fx)" % (
         s["limit"]["wall_s"], s["limit"]["ratio"]))
     row("sync, nothing changed", lambda s: "%.3f s, %d inputs" % (s["unchanged"]["wall_s"], s["unchanged"]["inputs"]))
+    row("query p50 / p90: vector; hybrid; hybrid with common words", lambda s: (
+        "%.1f / %.1f ms; %.1f / %.1f ms; %.1f / %.1f ms (%s)" % (
+            s["queries"]["match_document_chunks"]["p50_ms"], s["queries"]["match_document_chunks"]["p90_ms"],
+            s["queries"]["hybrid_search_document_chunks"]["p50_ms"],
+            s["queries"]["hybrid_search_document_chunks"]["p90_ms"],
+            s["queries"]["hybrid_common_words"]["p50_ms"], s["queries"]["hybrid_common_words"]["p90_ms"],
+            s["queries"]["index"])))
     row("daemon restart: READY=1 / reconciled", lambda s: "%.3f s / %.3f s" % (
         s["restart"]["ready_s"], s["restart"]["reconciled_s"]))
     for kind in ("edits", "deletes", "renames"):
@@ -726,6 +771,8 @@ def main():
     parser.add_argument("--burst", type=int, default=1000, help="files rewritten at once")
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--latency-ms", type=int, default=0, help="the embedding server's added latency")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database ragsync_bench (the last size's corpus) for inspection")
     parser.add_argument("--local-texts", type=int, default=64,
                         help="256-wordpiece texts for the local model's speed (0 skips the local model)")
     parser.add_argument("--seed", type=int, default=42)

@@ -5,7 +5,7 @@
 /// An IVFFlat index built on an empty or small table has centroids that describe nothing, and top-k queries
 /// through it return fewer rows than asked, or none. So: below ``minimumRows`` there is no approximate index (an
 /// exact scan of a few thousand vectors takes milliseconds and is exact); above it, IVFFlat is built once the data is
-/// there with `lists` from pgvector's guidance (rows / 1000 up to a million rows, √rows beyond), and rebuilt when
+/// there with `lists` = √rows, and rebuilt when
 /// the row count has moved by ``driftFactor`` from the count it was built for. HNSW needs no rebuild for growth.
 public struct VectorIndexPolicy: Sendable, Equatable {
     /// The index kinds `RAGSYNC_VECTOR_INDEX` accepts.
@@ -33,9 +33,11 @@ public struct VectorIndexPolicy: Sendable, Equatable {
         self.driftFactor = driftFactor
     }
 
-    /// pgvector's starting point for `lists`.
+    /// `lists` for this many rows: √rows. pgvector suggests rows / 1000 up to a million rows and √rows beyond; measured
+    /// at 25,909 1536-d vectors, 25 lists of ~1,000 vectors cost 18 ms a query at the probes recall needed and 160
+    /// lists of ~160 vectors 3.4 ms (each probe reads fewer vectors), for 0.5 s more build time.
     public static func lists(forRows rows: Int) -> Int {
-        rows <= 1_000_000 ? max(1, rows / 1000) : Int(Double(rows).squareRoot())
+        max(1, Int(Double(max(rows, 0)).squareRoot()))
     }
 
     /// Decides.

@@ -35,7 +35,7 @@ public struct Chunker: Sendable {
     /// document; a document cut with another signature is cut again even when its file did not change (chunks whose
     /// embedded text comes out the same keep their embeddings).
     public var signature: String {
-        "chunker 3; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
+        "chunker 4; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
             + "context \(options.contextTokens); \(type(of: counter))"
     }
 
@@ -76,7 +76,9 @@ public struct Chunker: Sendable {
             return [whole]
         }
         var chunks: [DocumentChunk] = []
-        let grouping = SectionGrouping(sizes: sizes, cutKeys: sections.map(\.cutKey), target: options.targetTokens)
+        let grouping = SectionGrouping(
+            sizes: sizes, cutKeys: sections.map(\.cutKey), headingPaths: sections.map(\.headingPath),
+            target: options.targetTokens)
         for group in grouping.groups {
             let members = Array(sections[group.range])
             if group.isPacked,

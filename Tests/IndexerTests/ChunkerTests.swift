@@ -54,6 +54,40 @@ import Testing
         #expect(result.map(\.index) == Array(0..<result.count))
     }
 
+    @Test func aSmallTopLevelSectionIsNotPackedIntoThePreviousSectionsLastSubsection() throws {
+        var generator = TextGenerator(seed: 5)
+        let job = { (0..<3).map { _ in generator.paragraph() }.joined(separator: "\n\n") }
+        let markdown = """
+            # Jane Doe
+
+            \(generator.paragraph())
+
+            ## Experience
+
+            ### Acme Corp
+
+            \(job())
+
+            ### Beta Inc
+
+            \(job())
+
+            ## Education
+
+            MSc Computer Science, University of Porto, 2015.
+
+            ## Skills
+
+            \((0..<16).map { _ in generator.paragraph() }.joined(separator: "\n\n"))
+            """
+        let result = try chunks(markdown)
+        let education = result.filter { $0.content.contains("University of Porto") }
+        // Packed into Beta Inc's chunk, it would be headed "Jane Doe" alone, and a question about studies would not
+        // find it (issue 17: "Where did I study?").
+        #expect(education.map(\.headingPath) == [["Jane Doe", "Education"]])
+        #expect(education.first?.content.hasPrefix("Jane Doe > Education\n\n") == true)
+    }
+
     @Test func twentyThousandOneLineSectionsBecomeAFewHundredChunksNearTheTarget() throws {
         // 21 bytes a section, as in the 417 KB file of issue 17.
         let markdown = (0..<20_000).map { "## s\($0)\n\nline \($0)" }.joined(separator: "\n\n")

@@ -27,8 +27,9 @@ struct VectorIndexTests {
             Issue.record("expected a build, got \(decision)")
             return
         }
-        #expect(lists == 20)
+        #expect(lists == 141)
         #expect(VectorIndexPolicy.lists(forRows: 4_000_000) == 2000)
+        #expect(VectorIndexPolicy.lists(forRows: 0) == 1)
     }
 
     @Test func theIndexIsRebuiltOnlyWhenTheRowCountDrifted() {
