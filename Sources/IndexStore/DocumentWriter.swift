@@ -10,6 +10,8 @@ import Postgres
 struct DocumentWriter {
     let schema: SchemaInfo
     let model: String
+    /// The source the written documents belong to; a path another source owns is refused.
+    let source: String
 
     private var idType: String { schema.chunkIdType.sqlName }
 
@@ -18,6 +20,7 @@ struct DocumentWriter {
     func replace(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws -> [DocumentWriteResult] {
         let paths = updates.map(\.sourceFile)
         try lock(paths, on: connection)
+        try refuseOtherSources(paths, on: connection)
         let existing = try connection.query(
             """
             SELECT d.source_file, d.chunk_id::text, r.content_hash,
@@ -48,18 +51,18 @@ struct DocumentWriter {
         try connection.query(
             """
             INSERT INTO ragsync_documents
-                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at)
-            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now()
+                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source)
+            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6
             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[]) AS t(path, hash, bytes, chunks, chunking)
             ON CONFLICT (source_file) DO UPDATE
-            SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
+            SET source = EXCLUDED.source, content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
                 chunk_count = EXCLUDED.chunk_count, chunking = EXCLUDED.chunking, failed_hash = NULL, last_error = NULL,
                 failed_at = NULL, indexed_at = now(), updated_at = now()
             """,
             [
                 PostgresArray(paths), PostgresArray(updates.map(\.contentHash)),
                 PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
-                PostgresArray(updates.map(\.chunking)),
+                PostgresArray(updates.map(\.chunking)), source,
             ])
         try writeOutlines(updates, on: connection)
         try recordChunkIds(
@@ -91,17 +94,19 @@ struct DocumentWriter {
 
     func rename(from oldPath: String, to newPath: String, on connection: PostgresConnection) throws {
         try lock([oldPath, newPath], on: connection)
+        try refuseOtherSources([oldPath, newPath], on: connection)
         _ = try delete(newPath, on: connection)
         try connection.query("UPDATE document_chunks SET source_file = $2 WHERE source_file = $1", [oldPath, newPath])
         try connection.query("UPDATE ragsync_chunks SET source_file = $2 WHERE source_file = $1", [oldPath, newPath])
         try connection.query(
-            "UPDATE ragsync_documents SET source_file = $2, updated_at = now() WHERE source_file = $1",
-            [oldPath, newPath])
+            "UPDATE ragsync_documents SET source_file = $2, source = $3, updated_at = now() WHERE source_file = $1",
+            [oldPath, newPath, source])
         try recordRowVersions(of: [newPath], on: connection)
     }
 
     func delete(_ sourceFile: String, on connection: PostgresConnection) throws -> Int {
         try lock([sourceFile], on: connection)
+        try refuseOtherSources([sourceFile], on: connection)
         let ids = try connection.query(
             "SELECT chunk_id::text FROM document_chunks WHERE source_file = $1", [sourceFile]
         ).decoded { row throws(PostgresError) in try row.string(0) }
@@ -119,6 +124,18 @@ struct DocumentWriter {
             FROM document_chunks d
             WHERE d.chunk_id = r.chunk_id AND d.source_file = ANY($1::text[]) AND r.row_xmin IS DISTINCT FROM d.xmin
             """, [PostgresArray(sourceFiles)])
+    }
+
+    /// Throws ``DocumentStoreError/ownedByAnotherSource(path:source:)`` when another source owns one of these paths.
+    /// Run under the paths' locks, so the owner cannot change before the transaction ends.
+    private func refuseOtherSources(_ paths: [String], on connection: PostgresConnection) throws {
+        let owned = try connection.query(
+            "SELECT source_file, source FROM ragsync_documents WHERE source_file = ANY($1::text[]) AND source <> $2 LIMIT 1",
+            [PostgresArray(paths), source]
+        ).decoded { row throws(PostgresError) in (path: try row.string(0), owner: try row.string(1)) }
+        if let first = owned.first {
+            throw DocumentStoreError.ownedByAnotherSource(path: first.path, source: first.owner)
+        }
     }
 
     /// Serializes writers of these paths across processes and hosts until the transaction ends.

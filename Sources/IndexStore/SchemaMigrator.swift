@@ -188,6 +188,8 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 3, name: "vector index record", apply: createVectorIndexRecord),
         Migration(version: 4, name: "full text, retrieval functions, chunking record", apply: createRetrievalFunctions),
         Migration(version: 5, name: "document outlines in retrieval", apply: createOutlineEmbeddings),
+        Migration(version: 6, name: "full-text questions within a budget of matches, through the GIN index", apply: recreateRetrievalFunctions),
+        Migration(version: 7, name: "sources", apply: createSources),
     ]
 
     /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document
@@ -228,6 +230,30 @@ public struct SchemaMigrator: Sendable {
             UPDATE ragsync_chunks r SET row_xmin = d.xmin
             FROM document_chunks d WHERE d.chunk_id = r.chunk_id AND r.row_xmin IS NULL;
             """)
+        let schema = try SchemaInfo.read(from: connection)
+        try RetrievalFunctions.create(on: connection, idType: schema.chunkIdType.sqlName)
+    }
+
+    /// Each document's source (the content directory it came from) and the list of sources. Existing documents have
+    /// none until the first full pass adopts them (``DocumentStore/registerSource(contentDirectory:host:)``).
+    private static func createSources(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute(
+            """
+            ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS source text;
+            CREATE INDEX IF NOT EXISTS ix_ragsync_documents_source ON ragsync_documents (source);
+            CREATE TABLE IF NOT EXISTS ragsync_sources (
+                name text PRIMARY KEY,
+                host text,
+                content_dir text,
+                first_seen timestamptz NOT NULL DEFAULT now(),
+                last_seen timestamptz NOT NULL DEFAULT now()
+            );
+            """)
+        try recreateRetrievalFunctions(connection, dimensions: dimensions)
+    }
+
+    /// The retrieval functions as this build defines them (``RetrievalFunctions/create(on:idType:)`` is idempotent).
+    private static func recreateRetrievalFunctions(_ connection: PostgresConnection, dimensions: Int) throws {
         let schema = try SchemaInfo.read(from: connection)
         try RetrievalFunctions.create(on: connection, idType: schema.chunkIdType.sqlName)
     }

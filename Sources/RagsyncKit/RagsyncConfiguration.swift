@@ -26,6 +26,9 @@ public struct RagsyncConfiguration: Sendable {
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
     public var contentDirectory: URL
+    /// The name this content directory's documents are kept under (`RAGSYNC_SOURCE`): a pass sees and deletes only
+    /// its own source's documents, so two folders can feed one database.
+    public var source: String
     public var embeddingModel: String
     public var embeddingDimensions: Int
     public var chunkTargetTokens: Int
@@ -69,6 +72,7 @@ public struct RagsyncConfiguration: Sendable {
         public var openAIBaseURL: String?
         public var openAIAPIKeyFile: String?
         public var contentDirectory: String?
+        public var source: String?
         public var embeddingModel: String?
         public var embeddingDimensions: String?
         public var chunkTargetTokens: String?
@@ -135,6 +139,9 @@ public struct RagsyncConfiguration: Sendable {
 
         let directory = value(overrides.contentDirectory, "RAGSYNC_CONTENT_DIR") ?? "./content"
         self.contentDirectory = URL(fileURLWithPath: directory, relativeTo: workingDirectory).standardizedFileURL
+        self.source = try Self.source(
+            value(overrides.source, "RAGSYNC_SOURCE"), contentDirectory: contentDirectory.path,
+            hostName: Self.hostName)
 
         let isLocal = embedder == .local
         let model = value(overrides.embeddingModel, "RAGSYNC_EMBEDDING_MODEL")
@@ -263,9 +270,31 @@ public struct RagsyncConfiguration: Sendable {
             ("OPENAI_BASE_URL", openAIBaseURL),
             ("OPENAI_API_KEY", openAIAPIKey == nil ? "(not set)" : "(set)"),
             ("RAGSYNC_CONTENT_DIR", contentDirectory.path),
+            ("RAGSYNC_SOURCE", source),
             ("RAGSYNC_EMBEDDING_MODEL", embeddingModel),
             ("RAGSYNC_EMBEDDING_DIMENSIONS", String(embeddingDimensions)),
         ]
+    }
+
+    /// The source name: as set, or "host:/absolute/content/path", which stays the same from run to run and differs
+    /// between hosts and folders.
+    /// - Throws: `ConfigurationError` naming `RAGSYNC_SOURCE` for a name that is too long or holds control characters.
+    static func source(_ configured: String?, contentDirectory: String, hostName: String) throws(ConfigurationError) -> String {
+        guard let configured else { return "\(hostName):\(contentDirectory)" }
+        guard configured.utf8.count <= 512, !configured.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_SOURCE (--source)",
+                problem: "must be at most 512 bytes without control characters; use a short name such as site-a")
+        }
+        return configured
+    }
+
+    /// This machine's name (gethostname: no DNS lookup, unlike Foundation's hostName).
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The API key from `--openai-api-key-file`, the systemd credential `openai_api_key`, or `OPENAI_API_KEY`.

@@ -38,13 +38,25 @@ public struct RagsyncContext: Sendable {
         return try await indexMaintainer.maintain(on: client, schema: store.schema, logger: logger)
     }
 
+    /// Deletes every document of the source `name`; nil when no source has that name.
+    public func removeSource(_ name: String) async throws -> (documents: Int, chunks: Int)? {
+        let removed = try await DocumentStore.removeSource(name, client: client, schema: store.schema, model: store.model)
+        if let removed {
+            logger.notice(
+                "removed source \(name): \(removed.documents) document(s), \(removed.chunks) chunk(s)",
+                metadata: ["action": "source-removed", "source": "\(name)", "documents": "\(removed.documents)"])
+        }
+        return removed
+    }
+
     /// Connects and verifies the schema.
     /// - Throws: `PostgresError` when the database is unreachable, `StoreError` when it is not migrated or sized
     ///   for another dimension.
     public static func open(configuration: RagsyncConfiguration, logger: Logger) async throws -> RagsyncContext {
         let client = PostgresClient(url: configuration.databaseURL)
         let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
-        let store = DocumentStore(client: client, schema: schema, model: configuration.embeddingModel)
+        let store = DocumentStore(
+            client: client, schema: schema, model: configuration.embeddingModel, source: configuration.source)
         return RagsyncContext(configuration: configuration, client: client, store: store, logger: logger)
     }
 

@@ -11,7 +11,7 @@ struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
-        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, EmbedCommand.self, StatusCommand.self, SearchCommand.self]
+        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, EmbedCommand.self, StatusCommand.self, SearchCommand.self, SourcesCommand.self]
     )
 
     /// ArgumentParser's entry point, after the malloc settings that must precede every thread.
@@ -54,6 +54,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("content-dir"), help: "The markdown folder (RAGSYNC_CONTENT_DIR, default ./content).")
     var contentDirectory: String?
 
+    @Option(name: .customLong("source"), help: "The name this folder's documents are kept under (RAGSYNC_SOURCE, default host:/absolute/content/dir).")
+    var source: String?
+
     @Option(name: .customLong("embedding-model"), help: "Embedding model (RAGSYNC_EMBEDDING_MODEL).")
     var embeddingModel: String?
 
@@ -81,6 +84,7 @@ struct GlobalOptions: ParsableArguments {
         overrides.openAIBaseURL = openAIBaseURL
         overrides.openAIAPIKeyFile = openAIAPIKeyFile
         overrides.contentDirectory = contentDirectory
+        overrides.source = source
         overrides.embeddingModel = embeddingModel
         overrides.embeddingDimensions = embeddingDimensions
         overrides.chunkTargetTokens = chunkTokens

@@ -20,6 +20,10 @@ struct StatusCommand: AsyncParsableCommand {
             let report = try await StatusReport.load(from: context.client)
             for (name, value) in configuration.redactedDescription { print("\(name): \(value)") }
             for line in report.lines { print(line) }
+            // The database holds every source's documents; these lines say whose they are.
+            for source in try await context.store.sources() {
+                print("source \(SourceLine(source, current: configuration.source).text)")
+            }
         }
     }
 }

@@ -18,6 +18,6 @@ enum OriginFixture {
     static func migratedStore(_ name: String, into client: PostgresClient, model: String) async throws -> DocumentStore {
         try await load(name, into: client)
         let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
-        return DocumentStore(client: client, schema: report.schema, model: model)
+        return DocumentStore(client: client, schema: report.schema, model: model, source: "origin-test")
     }
 }

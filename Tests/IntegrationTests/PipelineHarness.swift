@@ -62,7 +62,7 @@ struct PipelineHarness {
             logger: Logger(label: "test"))
         let engine = try SyncEngine(
             store: context.store, embedder: embedder, chunker: try context.makeChunker(),
-            contentDirectory: content, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
+            contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
             deletionGuard: configuration.deletionGuard)
         return try await engine.reconcile(scope)
     }
@@ -75,7 +75,7 @@ struct PipelineHarness {
     /// The store on the harness's database, as `ragsync sync` opens it.
     func store() async throws -> DocumentStore {
         let schema = try await SchemaMigrator(dimensions: 256).verify(on: client)
-        return DocumentStore(client: client, schema: schema, model: "text-embedding-3-small")
+        return DocumentStore(client: client, schema: schema, model: "text-embedding-3-small", source: try configuration().source)
     }
 
     /// The embedding server's counters since the last call, then zeroed.

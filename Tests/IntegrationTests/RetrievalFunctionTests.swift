@@ -70,6 +70,23 @@ struct RetrievalFunctionTests {
         }
     }
 
+    @Test func aQuestionOfCommonWordsKeepsItsRarestWordsWithinTheMatchBudget() async throws {
+        try await withIndexedHarness { harness, _ in
+            try await harness.client.query(
+                """
+                INSERT INTO ragsync_frequent_lexemes (lexeme, chunks, stop)
+                VALUES ('pipelin', 1500, false), ('postgresql', 900, false), ('search', 700, false), ('swift', 5000, true)
+                """)
+            // Rarest first: 'daemon' (under 200 chunks, so unlisted), then 700 and 900; 1,500 more would pass 2,000.
+            let kept = try await harness.client.query(
+                "SELECT ragsync_search_query('Swift daemons search PostgreSQL pipelines')::text").scalar
+            #expect(kept == "'daemon' | 'search' | 'postgresql'")
+            // The rarest word stays even when it alone passes the budget.
+            let rarest = try await harness.client.query("SELECT ragsync_search_query('pipelines Swift')::text").scalar
+            #expect(rarest == "'pipelin'")
+        }
+    }
+
     @Test func theCategoryFilterKeepsOnlyThatCategory() async throws {
         try await withIndexedHarness { _, context in
             for mode in RetrievalMode.allCases where mode != .text {

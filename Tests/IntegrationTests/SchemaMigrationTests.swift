@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5])
+            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7])
             #expect(report.schema.chunkIdType == .uuid)
             #expect(report.schema.embeddingDimensions == 1536)
             let tables = try await client.query(
@@ -25,7 +25,7 @@ struct SchemaMigrationTests {
                 tables == [
                     "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunks", "ragsync_documents",
                     "ragsync_frequent_lexemes", "ragsync_outline_embeddings", "ragsync_schema_migrations",
-                    "ragsync_settings", "ragsync_vector_index",
+                    "ragsync_settings", "ragsync_sources", "ragsync_vector_index",
                 ])
             let functions = Set(
                 try await client.query(
@@ -64,7 +64,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5])
+            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7])
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(report.schema.retrievedChunkIdsType == .array(element: "uuid"))

@@ -12,7 +12,7 @@ struct StoredDocumentsScopeTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 3).migrate(on: client, logger: Logger(label: "test"))
-            let store = DocumentStore(client: client, schema: report.schema, model: "scope-test")
+            let store = DocumentStore(client: client, schema: report.schema, model: "scope-test", source: "scope-test")
             let paths = ["top.md", "notes/a.md", "notes/deep/b.md", "notes-old/c.md", "other/d.md"]
             for path in paths { try await store.recordFailure(path, contentHash: nil, error: "placeholder") }
 

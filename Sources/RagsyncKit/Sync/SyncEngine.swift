@@ -22,6 +22,8 @@ public struct SyncEngine: Sendable {
     /// How many documents one pass may delete.
     public let deletionGuard: DeletionGuard
     private let source: ContentSource
+    /// The content directory's path, recorded with the store's source on every full pass.
+    private let contentDirectory: String
 
     /// Documents prepared, embedded and written together (one transaction). Two batches are in memory at once, so
     /// this bounds memory on a cold index of thousands of files: 50 held a 5,000-file index to 60 MB, where 200
@@ -38,6 +40,7 @@ public struct SyncEngine: Sendable {
         self.embedder = embedder
         self.chunker = chunker
         self.logger = logger
+        self.contentDirectory = contentDirectory.path
         self.source = ContentSource(
             scanner: try ContentScanner(root: contentDirectory.path, fileSystem: fileSystem), maxFileBytes: maxFileBytes)
     }
@@ -56,9 +59,9 @@ public struct SyncEngine: Sendable {
         var summary = SyncSummary()
         // The database side is read while the files are walked and hashed (the walk runs on a thread of its own): at
         // 5,000 files the drift check (20-40 ms) then costs no time of its own.
-        async let databaseSide = Self.storedState(in: store, for: scope)
-        let snapshot = await source.snapshot(of: scope)
-        let (stored, drifted, strayEmbeddingsDeleted) = try await databaseSide
+        async let databaseSide = Self.storedState(in: store, for: scope, contentDirectory: contentDirectory)
+        var snapshot = await source.snapshot(of: scope)
+        let (stored, drifted, strayEmbeddingsDeleted, otherSources) = try await databaseSide
         summary.orphanedEmbeddingsDeleted = strayEmbeddingsDeleted
         if summary.orphanedEmbeddingsDeleted > 0 {
             logger.warning(
@@ -67,6 +70,17 @@ public struct SyncEngine: Sendable {
         }
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
+        // A file whose path another source owns is left alone and reported: writing it would replace that source's
+        // document, and the next pass of that source would put it back.
+        let refused = snapshot.files.compactMap { file in otherSources[file.relativePath].map { (file.relativePath, $0) } }
+        if !refused.isEmpty {
+            snapshot.files.removeAll { otherSources[$0.relativePath] != nil }
+            for (path, owner) in refused.sorted(by: { $0.0 < $1.0 }) {
+                let refusal = DocumentStoreError.ownedByAnotherSource(path: path, source: owner).description
+                summary.failures.append((path, refusal))
+                logger.error("\(refusal)", metadata: ["document": "\(path)", "action": "failed", "source": "\(owner)"])
+            }
+        }
 
         let plan = SyncPlan(
             snapshot: snapshot, records: stored.mapValues(\.planRecord), drifted: drifted, chunking: chunker.signature)
@@ -164,12 +178,23 @@ public struct SyncEngine: Sendable {
     /// documents whose rows were edited or deleted by hand (to write again) and how many embeddings without a chunk
     /// were deleted. The statements share one connection, so they run one after the other.
     private static func storedState(
-        in store: DocumentStore, for scope: ChangeBatch
-    ) async throws -> (records: [String: StoredDocument], drifted: [String: String], strayEmbeddingsDeleted: Int) {
+        in store: DocumentStore, for scope: ChangeBatch, contentDirectory: String
+    ) async throws -> (
+        records: [String: StoredDocument], drifted: [String: String], strayEmbeddingsDeleted: Int,
+        otherSources: [String: String]
+    ) {
         guard scope.isFullReconcile else {
-            return (try await store.documents(paths: Array(scope.files), folders: Array(scope.folders)), [:], 0)
+            let (paths, folders) = (Array(scope.files), Array(scope.folders))
+            return (
+                try await store.documents(paths: paths, folders: folders), [:], 0,
+                try await store.documentsOfOtherSources(paths: paths, folders: folders)
+            )
         }
-        return (try await store.documents(), try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings())
+        try await store.registerSource(contentDirectory: contentDirectory, host: RagsyncConfiguration.hostName)
+        return (
+            try await store.documents(), try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings(),
+            try await store.documentsOfOtherSources(paths: [], folders: [""])
+        )
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.

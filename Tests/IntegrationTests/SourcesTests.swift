@@ -1,0 +1,117 @@
+// ragsync — two content folders feed one database: each pass sees and deletes only its own source (issue 14).
+
+import Foundation
+import IndexStore
+import RagsyncKit
+import RagsyncTestSupport
+import Testing
+
+@Suite("Sources: many content folders, one database")
+struct SourcesTests {
+    /// A second content folder beside the harness's own, removed afterwards.
+    private static func withSecondFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragsync-source-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return try await body(folder)
+    }
+
+    private static func write(_ text: String, to path: String, in folder: URL) throws {
+        try Data(text.utf8).write(to: folder.appendingPathComponent(path))
+    }
+
+    @Test func syncingASecondFolderDeletesNothingOfTheFirst() async throws {
+        try await PipelineHarness.with { harness in
+            try await Self.withSecondFolder { second in
+                try harness.write("a.md", "# A\n\nAlpha, about sailing.\n")
+                try Self.write("# B\n\nBeta, about climbing.\n", to: "b.md", in: second)
+                #expect(try await harness.sync().indexed == 1)
+
+                let other = try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path])
+                #expect(other.indexed == 1)
+                #expect(other.removed == 0)
+                #expect(try await harness.count("SELECT count(*) FROM document_chunks WHERE source_file = 'a.md'") == 1)
+                // And back: the first folder's pass leaves b.md alone too.
+                #expect(try await harness.sync().removed == 0)
+                #expect(try await harness.count("SELECT count(*) FROM ragsync_documents") == 2)
+
+                let sources = try await harness.store().sources()
+                #expect(sources.map(\.documents) == [1, 1])
+                #expect(Set(sources.compactMap(\.contentDirectory)) == [harness.content.path, second.path])
+            }
+        }
+    }
+
+    @Test func aPathAnotherSourceOwnsIsRefusedAndItsRowsStay() async throws {
+        try await PipelineHarness.with { harness in
+            try await Self.withSecondFolder { second in
+                try harness.write("a.md", "# A\n\nThe first folder's version.\n")
+                _ = try await harness.sync()
+                try Self.write("# A\n\nThe second folder's version.\n", to: "a.md", in: second)
+
+                let refused = try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path])
+                #expect(refused.indexed == 0)
+                let failure = try #require(refused.failures.first)
+                #expect(failure.path == "a.md")
+                #expect(failure.reason.contains("ragsync sources remove"))
+                let content = try await harness.client.query(
+                    "SELECT content FROM document_chunks WHERE source_file = 'a.md'").scalar
+                #expect(content?.contains("first folder") == true)
+
+                // Removing the first source on purpose lets the second index its own version.
+                let removed = try await DocumentStore.removeSource(
+                    try harness.configuration().source, client: harness.client,
+                    schema: try await harness.store().schema, model: "text-embedding-3-small")
+                #expect(removed?.documents == 1)
+                #expect(try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path]).indexed == 1)
+                let replaced = try await harness.client.query(
+                    "SELECT content FROM document_chunks WHERE source_file = 'a.md'").scalar
+                #expect(replaced?.contains("second folder") == true)
+            }
+        }
+    }
+
+    @Test func documentsFromBeforeSourcesAreAdoptedByTheFirstPassAndNeverDeletedByALaterSource() async throws {
+        try await PipelineHarness.with { harness in
+            try await Self.withSecondFolder { second in
+                try harness.write("old.md", "# Old\n\nWritten before sources existed.\n")
+                _ = try await harness.sync()
+                try await harness.client.query("UPDATE ragsync_documents SET source = NULL")
+                try await harness.client.query("DELETE FROM ragsync_sources")
+
+                // The first full pass adopts the unowned document (its file is there: nothing changes).
+                let adopting = try await harness.sync()
+                #expect(adopting.unchanged == 1)
+                let owner = try await harness.client.query("SELECT source FROM ragsync_documents").scalar
+                #expect(owner == (try harness.configuration().source))
+
+                // A later source, whose folder lacks old.md, leaves it alone.
+                try Self.write("# New\n\nAnother folder.\n", to: "new.md", in: second)
+                let later = try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path])
+                #expect(later.removed == 0)
+                #expect(try await harness.count("SELECT count(*) FROM ragsync_documents") == 2)
+            }
+        }
+    }
+
+    @Test func theQueryFunctionsFilterBySource() async throws {
+        try await PipelineHarness.with { harness in
+            try await Self.withSecondFolder { second in
+                try harness.write("a.md", "# A\n\nAlpha, about sailing.\n")
+                try Self.write("# B\n\nBeta, about sailing too.\n", to: "b.md", in: second)
+                _ = try await harness.sync()
+                let other = try harness.configuration(environment: ["RAGSYNC_CONTENT_DIR": second.path]).source
+                _ = try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path])
+
+                let vector = try await harness.client.query("SELECT embedding::text FROM chunk_embeddings LIMIT 1").scalar
+                for function in ["match_document_chunks($1::vector, 10, $2::jsonb)",
+                                 "hybrid_search_document_chunks('sailing', $1::vector, 10, $2::jsonb)"] {
+                    let files = try await harness.client.query(
+                        "SELECT source_file FROM \(function)", [vector, "{\"source\": \"\(other)\"}"]
+                    ).rows.compactMap { $0.first ?? nil }
+                    #expect(files == ["b.md"], "\(function)")
+                }
+            }
+        }
+    }
+}
