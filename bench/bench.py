@@ -37,7 +37,7 @@ from pgclient import Connection  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-TABLES = ["document_chunks", "chunk_embeddings", "ragsync_chunks", "ragsync_documents"]
+TABLES = ["document_chunks", "chunk_embeddings", "ragsync_chunks", "ragsync_chunk_search", "ragsync_documents"]
 
 
 class BenchFailure(Exception):
@@ -321,10 +321,10 @@ class Bench:
         with Connection(self.database_url("ragsync_bench")) as db:
             picked = db.query(
                 "SELECT e.embedding::text, array_to_string(tsvector_to_array(r.search_vector), ' ') "
-                "FROM chunk_embeddings e JOIN ragsync_chunks r ON r.chunk_id = e.chunk_id "
+                "FROM chunk_embeddings e JOIN ragsync_chunk_search r ON r.chunk_id = e.chunk_id "
                 "ORDER BY md5(e.chunk_id::text) LIMIT %d" % samples)
             common = [row[0] for row in db.query(
-                "SELECT word FROM ts_stat('SELECT search_vector FROM ragsync_chunks') WHERE length(word) > 3 "
+                "SELECT word FROM ts_stat('SELECT search_vector FROM ragsync_chunk_search') WHERE length(word) > 3 "
                 "ORDER BY ndoc DESC, word LIMIT 200")]
             index = db.query("SELECT method, lists, probes FROM ragsync_vector_index")
             timings = {"match_document_chunks": [], "hybrid_search_document_chunks": [], "hybrid_common_words": []}

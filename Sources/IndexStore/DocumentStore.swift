@@ -303,8 +303,8 @@ public struct DocumentStore: Sendable {
             try connection.execute(
                 """
                 INSERT INTO ragsync_frequent_lexemes (lexeme, chunks, stop)
-                SELECT s.word, s.ndoc, s.ndoc > t.total / 10 FROM (SELECT count(*) AS total FROM ragsync_chunks) AS t,
-                    LATERAL ts_stat('SELECT search_vector FROM ragsync_chunks WHERE search_vector IS NOT NULL') AS s
+                SELECT s.word, s.ndoc, s.ndoc > t.total / 10 FROM (SELECT count(*) AS total FROM ragsync_chunk_search) AS t,
+                    LATERAL ts_stat('SELECT search_vector FROM ragsync_chunk_search') AS s
                 WHERE t.total >= 1000 AND s.ndoc >= 200
                 """)
         }

@@ -247,11 +247,14 @@ struct DocumentWriter {
         }
         try connection.query(
             """
-            INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, search_vector, row_xmin)
-            SELECT t.id::\(idType), t.path, t.hash, ragsync_search_vector(t.title, t.headings, t.content),
-                   (SELECT d.xmin FROM document_chunks d WHERE d.chunk_id = t.id::\(idType))
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-                AS t(id, path, hash, title, headings, content)
+            WITH written AS (
+                INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, row_xmin)
+                SELECT t.id::\(idType), t.path, t.hash, (SELECT d.xmin FROM document_chunks d WHERE d.chunk_id = t.id::\(idType))
+                FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, path, hash)
+            )
+            INSERT INTO ragsync_chunk_search (chunk_id, search_vector)
+            SELECT t.id::\(idType), ragsync_search_vector(t.title, t.headings, t.content)
+            FROM unnest($1::text[], $4::text[], $5::text[], $6::text[]) AS t(id, title, headings, content)
             """,
             [
                 PostgresArray(ids), PostgresArray(documents.map(\.sourceFile)),
@@ -331,6 +334,7 @@ struct DocumentWriter {
         guard !ids.isEmpty else { return }
         let array = PostgresArray(ids)
         try connection.query("DELETE FROM chunk_embeddings WHERE chunk_id = ANY($1::\(idType)[])", [array])
+        try connection.query("DELETE FROM ragsync_chunk_search WHERE chunk_id = ANY($1::\(idType)[])", [array])
         try connection.query("DELETE FROM ragsync_chunks WHERE chunk_id = ANY($1::\(idType)[])", [array])
         try connection.query("DELETE FROM document_chunks WHERE chunk_id = ANY($1::\(idType)[])", [array])
     }

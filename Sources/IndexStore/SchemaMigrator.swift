@@ -190,6 +190,7 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 5, name: "document outlines in retrieval", apply: createOutlineEmbeddings),
         Migration(version: 6, name: "full-text questions within a budget of matches, through the GIN index", apply: recreateRetrievalFunctions),
         Migration(version: 7, name: "sources", apply: createSources),
+        Migration(version: 8, name: "full text in a table of its own", apply: moveSearchVectors),
     ]
 
     /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document
@@ -250,6 +251,13 @@ public struct SchemaMigrator: Sendable {
             );
             """)
         try recreateRetrievalFunctions(connection, dimensions: dimensions)
+    }
+
+    /// The chunks' full text moves from `ragsync_chunks.search_vector` to `ragsync_chunk_search` (computed again from
+    /// the chunks, in this transaction), and the old column and its index go.
+    private static func moveSearchVectors(_ connection: PostgresConnection, dimensions: Int) throws {
+        try recreateRetrievalFunctions(connection, dimensions: dimensions)
+        try connection.execute("ALTER TABLE ragsync_chunks DROP COLUMN IF EXISTS search_vector")
     }
 
     /// The retrieval functions as this build defines them (``RetrievalFunctions/create(on:idType:)`` is idempotent).

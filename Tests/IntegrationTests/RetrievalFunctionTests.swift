@@ -34,7 +34,7 @@ struct RetrievalFunctionTests {
 
     @Test func everyChunkWrittenHasItsFullTextInTheSameTransaction() async throws {
         try await withIndexedHarness { harness, _ in
-            let missing = try await harness.count("SELECT count(*) FROM ragsync_chunks WHERE search_vector IS NULL")
+            let missing = try await harness.count("SELECT count(*) FROM ragsync_chunks r WHERE NOT EXISTS (SELECT 1 FROM ragsync_chunk_search s WHERE s.chunk_id = r.chunk_id)")
             let chunks = try await harness.count("SELECT count(*) FROM ragsync_chunks")
             #expect(missing == 0)
             #expect(chunks == 3)

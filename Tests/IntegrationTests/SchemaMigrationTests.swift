@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7])
+            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8])
             #expect(report.schema.chunkIdType == .uuid)
             #expect(report.schema.embeddingDimensions == 1536)
             let tables = try await client.query(
@@ -23,7 +23,7 @@ struct SchemaMigrationTests {
             ).rows.map { $0[0]! }
             #expect(
                 tables == [
-                    "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunks", "ragsync_documents",
+                    "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunk_search", "ragsync_chunks", "ragsync_documents",
                     "ragsync_frequent_lexemes", "ragsync_outline_embeddings", "ragsync_schema_migrations",
                     "ragsync_settings", "ragsync_sources", "ragsync_vector_index",
                 ])
@@ -64,7 +64,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7])
+            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8])
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(report.schema.retrievedChunkIdsType == .array(element: "uuid"))
