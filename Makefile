@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-systemd bench bench-smoke eval run clean-data embedding-server install uninstall
+.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-pooler test-systemd bench bench-smoke eval run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +16,7 @@ db-start: setup
 	@bash scripts/db.sh start
 
 db-stop:
+	@bash scripts/db.sh pooler-stop
 	@bash scripts/db.sh stop
 
 # Prints the embedded database's URL (it contains the generated password).
@@ -32,9 +33,19 @@ check-traps:
 test: setup db-start check-traps
 	$(SWIFT) build --build-tests
 	RAGSYNC_TEST_DATABASE_URL="$$(bash scripts/db.sh url)" $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory test-pooler
 	@$(MAKE) --no-print-directory stress-short
 	@$(MAKE) --no-print-directory test-systemd
 	@$(MAKE) --no-print-directory bench-smoke
+
+# The pipeline and daemon tests again, through Debian's pgbouncer in transaction mode (Supabase's pooler on port
+# 6543): DATABASE_URL is the pooler's, RAGSYNC_DIRECT_DATABASE_URL the server's, as a Supabase user sets them.
+POOLER_SUITES = SyncPipelineTests|RechunkingTests|SourcesTests|ManyDaemonsTests|DeletionGuardTests|RetrievalFunctionTests|SampleContentSearchTests|IndexCheckTests|WatcherTests|DaemonLifecycleTests|BatchWriteTests|StoreRepairTests
+test-pooler: setup db-start
+	$(SWIFT) build --build-tests
+	bash scripts/db.sh pooler-start
+	RAGSYNC_TEST_DATABASE_URL="$$(bash scripts/db.sh url)" RAGSYNC_TEST_POOLER_URL="$$(bash scripts/db.sh pooler-url)" \
+		$(SWIFT) test --skip-build --filter '$(POOLER_SUITES)'
 
 # The randomized workload on the real daemon (bench/stress.py): file operations, embedding faults, PostgreSQL crash
 # restarts and SIGHUPs against `ragsync watch`; after every round its database must equal a clean `ragsync sync`.

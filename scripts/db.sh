@@ -5,6 +5,9 @@
 #   scripts/db.sh url     print its DATABASE_URL (contains the generated password: keep it out of logs)
 #   scripts/db.sh status  say whether it runs
 #   scripts/db.sh crash   stop it as a crash would (immediate shutdown: no checkpoint, WAL recovery on start)
+#   scripts/db.sh pooler-start | pooler-stop | pooler-url
+#                         Debian's pgbouncer in front of it in transaction mode, as Supabase's pooler on port 6543
+#                         runs; pooler-url prints its URL (same user, password and database)
 # RAGSYNC_DATA_DIR puts a separate instance elsewhere (tests that crash a database use their own).
 # Data lives in .data/postgres; it listens on a unix socket in .data/run and on a free loopback port.
 # PostgreSQL refuses to run as root, so as root the server runs as the system user `ragsync-pg`.
@@ -107,11 +110,69 @@ url() {
     echo "postgresql://$db_user:$(cat "$data_root/password")@127.0.0.1:$(port)/$db_name"
 }
 
+pooler_dir=$data_root/pgbouncer
+
+pooler_start() {
+    command -v pgbouncer >/dev/null || { echo "db.sh: pgbouncer is not installed; run scripts/setup.sh (or make setup)" >&2; exit 1; }
+    start
+    mkdir -p "$pooler_dir"
+    if [ -f "$pooler_dir/pgbouncer.pid" ] && kill -0 "$(cat "$pooler_dir/pgbouncer.pid")" 2>/dev/null; then return 0; fi
+    [ -f "$pooler_dir/port" ] || free_port > "$pooler_dir/port"
+    if ! python3 -c "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',$(cat "$pooler_dir/port")))" 2>/dev/null; then
+        free_port > "$pooler_dir/port"
+    fi
+    (umask 077; printf '"%s" "%s"\n' "$db_user" "$(cat "$data_root/password")" > "$pooler_dir/userlist.txt")
+    # Every database on the server under its own name, in transaction mode: a server connection is lent for one
+    # transaction at a time, so nothing may rely on a session (SET, session locks, LISTEN, prepared statements).
+    cat > "$pooler_dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$(port)
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $(cat "$pooler_dir/port")
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $pooler_dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 2000
+default_pool_size = 10
+max_db_connections = 20
+server_reset_query =
+ignore_startup_parameters = extra_float_digits,options
+logfile = $pooler_dir/pgbouncer.log
+pidfile = $pooler_dir/pgbouncer.pid
+INI
+    if [ "$(id -u)" -eq 0 ]; then chown -R ragsync-pg "$pooler_dir"; fi
+    as_owner pgbouncer -d -q "$pooler_dir/pgbouncer.ini" \
+        || { echo "db.sh: pgbouncer did not start; see $pooler_dir/pgbouncer.log:" >&2; tail -20 "$pooler_dir/pgbouncer.log" >&2; exit 1; }
+    for _ in $(seq 100); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$(cat "$pooler_dir/port")),0.2).close()" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "db.sh: pgbouncer does not answer on 127.0.0.1:$(cat "$pooler_dir/port"); see $pooler_dir/pgbouncer.log" >&2
+    exit 1
+}
+
+pooler_stop() {
+    [ -f "$pooler_dir/pgbouncer.pid" ] || return 0
+    kill "$(cat "$pooler_dir/pgbouncer.pid")" 2>/dev/null || true
+    rm -f "$pooler_dir/pgbouncer.pid"
+}
+
+pooler_url() {
+    [ -f "$pooler_dir/port" ] || { echo "db.sh: no pooler yet; run scripts/db.sh pooler-start" >&2; exit 1; }
+    echo "postgresql://$db_user:$(cat "$data_root/password")@127.0.0.1:$(cat "$pooler_dir/port")/$db_name"
+}
+
 case "${1:-}" in
+    pooler-start) pooler_start ;;
+    pooler-stop) pooler_stop ;;
+    pooler-url) pooler_url ;;
     start) start ;;
     stop) stop ;;
     crash) crash ;;
     url) url ;;
     status) if is_running "$(pg_bin)"; then echo "running on 127.0.0.1:$(port)"; else echo "stopped"; exit 3; fi ;;
-    *) echo "usage: scripts/db.sh start|stop|crash|url|status" >&2; exit 2 ;;
+    *) echo "usage: scripts/db.sh start|stop|crash|url|status|pooler-start|pooler-stop|pooler-url" >&2; exit 2 ;;
 esac

@@ -23,13 +23,10 @@ public struct DocumentStore: Sendable {
         self.source = source
     }
 
-    /// ragsync's record of every document it manages, by path relative to the content directory.
+    /// ragsync's record of every document of this source (and of no source yet), by path relative to the content
+    /// directory.
     public func documents() async throws -> [String: StoredDocument] {
-        try await documents(
-            """
-            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking FROM ragsync_documents
-            WHERE source = $1 OR source IS NULL
-            """, [source])
+        try await records(paths: [], folders: [""]).own
     }
 
     /// ragsync's record of these documents and of every document under these folders ("" is the whole tree).
@@ -37,31 +34,42 @@ public struct DocumentStore: Sendable {
     /// A watcher's pass reads only what it compares, not the record of every document: at 5,000 documents that
     /// was a few milliseconds of every save's latency.
     public func documents(paths: [String], folders: [String]) async throws -> [String: StoredDocument] {
-        try await documents(
-            """
-            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking FROM ragsync_documents
-            WHERE (source = $3 OR source IS NULL)
-              AND (source_file = ANY($1::text[])
-                   OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/')))
-            """, [PostgresArray(paths), PostgresArray(folders), source])
+        try await records(paths: paths, folders: folders).own
     }
 
-    /// Documents among these paths and under these folders ("" is the whole tree) that another source owns, with
-    /// its name. A pass leaves their files alone: the same relative path in two sources would be two documents with
-    /// one `source_file`, which the origin's tables cannot tell apart.
-    public func documentsOfOtherSources(paths: [String], folders: [String]) async throws -> [String: String] {
+    /// The records of these paths and of every document under these folders ("" is the whole tree), in one read:
+    /// this source's (and unowned ones), and the paths other sources own with the owner's name. A pass leaves the
+    /// latter's files alone: the same relative path in two sources would be two documents with one `source_file`,
+    /// which the origin's tables cannot tell apart.
+    public func records(
+        paths: [String], folders: [String]
+    ) async throws -> (own: [String: StoredDocument], others: [String: String]) {
         let rows = try await client.query(
             """
-            SELECT source_file, source FROM ragsync_documents
-            WHERE source <> $3
-              AND (source_file = ANY($1::text[])
-                   OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/')))
-            """, [PostgresArray(paths), PostgresArray(folders), source])
-        var owners: [String: String] = [:]
-        for row in try rows.decoded({ row throws(PostgresError) in (try row.string(0), try row.string(1)) }) {
-            owners[row.0] = row.1
+            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking, source FROM ragsync_documents
+            WHERE source_file = ANY($1::text[])
+               OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/'))
+            """, [PostgresArray(paths), PostgresArray(folders)])
+        var own: [String: StoredDocument] = [:]
+        var others: [String: String] = [:]
+        own.reserveCapacity(rows.count)
+        let decoded = try rows.decoded { row throws(PostgresError) in
+            (
+                record: StoredDocument(
+                    sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
+                    chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4),
+                    chunking: row.optionalString(5)),
+                owner: row.optionalString(6)
+            )
         }
-        return owners
+        for (record, owner) in decoded {
+            if let owner, owner != source {
+                others[record.sourceFile] = owner
+            } else {
+                own[record.sourceFile] = record
+            }
+        }
+        return (own, others)
     }
 
     /// Records that this source ran now from `contentDirectory` on `host`, and makes it the owner of every document
@@ -127,19 +135,6 @@ public struct DocumentStore: Sendable {
             try connection.query("DELETE FROM ragsync_sources WHERE name = $1", [name])
             return (paths.count, chunks)
         }
-    }
-
-    private func documents(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> [String: StoredDocument] {
-        let rows = try await client.query(sql, parameters)
-        var documents: [String: StoredDocument] = [:]
-        documents.reserveCapacity(rows.count)
-        let decoded = try rows.decoded { row throws(PostgresError) in
-            StoredDocument(
-                sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
-                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4), chunking: row.optionalString(5))
-        }
-        for document in decoded { documents[document.sourceFile] = document }
-        return documents
     }
 
     /// Counts for the daemon's STATUS line: documents indexed, their chunks, documents whose last attempt failed.

@@ -123,7 +123,9 @@ public enum RetrievalFunctions {
                     SELECT c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
                            c.category, c.content, e.embedding <=> query_embedding AS distance
                     FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
-                    WHERE ragsync_chunk_matches(c, e.embedding_model, filter)
+                    -- Without a filter no chunk row is built for it: in an exact search (no vector index) that cost
+                    -- 9 µs a row, 24 ms at 2,548 chunks.
+                    WHERE (filter = '{}'::jsonb OR ragsync_chunk_matches(c, e.embedding_model, filter))
                     ORDER BY e.embedding <=> query_embedding
                     LIMIT CASE WHEN one_per_document THEN greatest(match_count, 10) * 10 ELSE match_count END
                 ), best AS (
@@ -186,7 +188,7 @@ public enum RetrievalFunctions {
                 WITH semantic AS MATERIALIZED (
                     SELECT e.chunk_id, c.source_file, e.embedding_model, 1 - (e.embedding <=> query_embedding) AS similarity
                     FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
-                    WHERE semantic_weight > 0 AND ragsync_chunk_matches(c, e.embedding_model, filter)
+                    WHERE semantic_weight > 0 AND (filter = '{}'::jsonb OR ragsync_chunk_matches(c, e.embedding_model, filter))
                     ORDER BY e.embedding <=> query_embedding
                     LIMIT candidates
                 ), in_document AS (

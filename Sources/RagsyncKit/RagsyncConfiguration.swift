@@ -23,6 +23,10 @@ public struct RagsyncConfiguration: Sendable {
     /// Where the local model's files are (`RAGSYNC_LOCAL_MODEL_DIR`); nil to look in the project's `.venv`.
     public var localModelDirectory: String?
     public var databaseURL: String
+    /// A session-mode URL for what needs a session (`RAGSYNC_DIRECT_DATABASE_URL`, e.g. Supabase's direct connection):
+    /// the vector index upkeep, which holds a session lock and builds concurrently. The same as ``databaseURL`` unless
+    /// set; needed when DATABASE_URL goes through a transaction pooler.
+    public var directDatabaseURL: String
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
     public var contentDirectory: URL
@@ -114,6 +118,17 @@ public struct RagsyncConfiguration: Sendable {
                 problem: "\(ConnectionString.redacted(databaseURL)) is not a postgresql:// URL or key=value string")
         }
         self.databaseURL = databaseURL
+        if let direct = environment["RAGSYNC_DIRECT_DATABASE_URL"], !direct.isEmpty {
+            guard direct.hasPrefix("postgresql://") || direct.hasPrefix("postgres://") || direct.contains("=") else {
+                throw ConfigurationError(
+                    setting: "RAGSYNC_DIRECT_DATABASE_URL",
+                    problem: "\(ConnectionString.redacted(direct)) is not a postgresql:// URL or key=value string; "
+                        + "give the session-mode (direct) URL of the same database, or unset it")
+            }
+            self.directDatabaseURL = direct
+        } else {
+            self.directDatabaseURL = databaseURL
+        }
 
         let baseURL = value(overrides.openAIBaseURL, "OPENAI_BASE_URL") ?? Self.defaultOpenAIBaseURL
         guard let parsed = URL(string: baseURL), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
@@ -267,6 +282,8 @@ public struct RagsyncConfiguration: Sendable {
         [
             ("RAGSYNC_EMBEDDER", embedder.rawValue),
             ("DATABASE_URL", ConnectionString.redacted(databaseURL)),
+            ("RAGSYNC_DIRECT_DATABASE_URL",
+             directDatabaseURL == databaseURL ? "(DATABASE_URL)" : ConnectionString.redacted(directDatabaseURL)),
             ("OPENAI_BASE_URL", openAIBaseURL),
             ("OPENAI_API_KEY", openAIAPIKey == nil ? "(not set)" : "(set)"),
             ("RAGSYNC_CONTENT_DIR", contentDirectory.path),

@@ -14,6 +14,8 @@ public import Postgres
 public struct RagsyncContext: Sendable {
     public let configuration: RagsyncConfiguration
     public let client: PostgresClient
+    /// The session-mode connection (``RagsyncConfiguration/directDatabaseURL``); `client` itself unless one is set.
+    public let directClient: PostgresClient
     public let store: DocumentStore
     public let logger: Logger
 
@@ -35,7 +37,9 @@ public struct RagsyncContext: Sendable {
         if let summary, summary.isBulk {
             try await store.refreshStatistics()
         }
-        return try await indexMaintainer.maintain(on: client, schema: store.schema, logger: logger)
+        // Through the direct URL: the upkeep holds a session lock and builds concurrently, which a transaction pooler
+        // would spread over several server connections.
+        return try await indexMaintainer.maintain(on: directClient, schema: store.schema, logger: logger)
     }
 
     /// Deletes every document of the source `name`; nil when no source has that name.
@@ -57,12 +61,20 @@ public struct RagsyncContext: Sendable {
         let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
         let store = DocumentStore(
             client: client, schema: schema, model: configuration.embeddingModel, source: configuration.source)
-        return RagsyncContext(configuration: configuration, client: client, store: store, logger: logger)
+        let directClient =
+            configuration.directDatabaseURL == configuration.databaseURL
+            ? client : PostgresClient(url: configuration.directDatabaseURL)
+        return RagsyncContext(
+            configuration: configuration, client: client, directClient: directClient, store: store, logger: logger)
     }
 
-    private init(configuration: RagsyncConfiguration, client: PostgresClient, store: DocumentStore, logger: Logger) {
+    private init(
+        configuration: RagsyncConfiguration, client: PostgresClient, directClient: PostgresClient,
+        store: DocumentStore, logger: Logger
+    ) {
         self.configuration = configuration
         self.client = client
+        self.directClient = directClient
         self.store = store
         self.logger = logger
     }

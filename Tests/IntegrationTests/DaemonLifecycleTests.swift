@@ -218,6 +218,7 @@ struct DaemonLifecycleTests {
 private func environment(for pipeline: PipelineHarness) -> [String: String] {
     [
         "DATABASE_URL": pipeline.databaseURL, "OPENAI_BASE_URL": pipeline.server.baseURL,
+        "RAGSYNC_DIRECT_DATABASE_URL": (try? TestDatabase.directURL(for: pipeline.databaseURL)) ?? pipeline.databaseURL,
         "RAGSYNC_CONTENT_DIR": pipeline.content.path, "RAGSYNC_EMBEDDING_DIMENSIONS": "256",
         "RAGSYNC_EMBEDDING_RETRIES": "1", "PATH": "/usr/bin:/bin",
     ]

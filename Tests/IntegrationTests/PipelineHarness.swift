@@ -37,7 +37,7 @@ struct PipelineHarness {
     func configuration(apiKey: String? = nil, environment extra: [String: String] = [:]) throws -> RagsyncConfiguration {
         var environment = [
             "DATABASE_URL": databaseURL, "OPENAI_BASE_URL": server.baseURL, "RAGSYNC_CONTENT_DIR": content.path,
-            "RAGSYNC_EMBEDDING_DIMENSIONS": "256",
+            "RAGSYNC_EMBEDDING_DIMENSIONS": "256", "RAGSYNC_DIRECT_DATABASE_URL": try TestDatabase.directURL(for: databaseURL),
         ]
         if let apiKey { environment["OPENAI_API_KEY"] = apiKey }
         environment.merge(extra) { _, new in new }

@@ -23,6 +23,7 @@ struct WatchHarness {
             for (path, text) in files { try pipeline.write(path, text) }
             var environment = [
                 "DATABASE_URL": pipeline.databaseURL, "OPENAI_BASE_URL": pipeline.server.baseURL,
+                "RAGSYNC_DIRECT_DATABASE_URL": try TestDatabase.directURL(for: pipeline.databaseURL),
                 "RAGSYNC_CONTENT_DIR": pipeline.content.path, "RAGSYNC_EMBEDDING_DIMENSIONS": "256",
                 "RAGSYNC_EMBEDDING_RETRIES": "1", "RAGSYNC_EMBEDDING_TIMEOUT": "5",
                 "PATH": "/usr/bin:/bin",

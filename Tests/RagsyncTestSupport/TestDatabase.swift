@@ -31,7 +31,23 @@ public enum TestDatabase {
         return url
     }
 
-    /// Runs `body` with the URL of a new, empty database that has the `vector` extension, then drops it.
+    /// The pooler in front of the test server (`RAGSYNC_TEST_POOLER_URL`, set by `make test-pooler`), or nil.
+    public static var poolerURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["RAGSYNC_TEST_POOLER_URL"], !url.isEmpty else { return nil }
+        return url
+    }
+
+    /// The server's own URL for the database that `url` names: `url` itself, unless it goes through the pooler. Given
+    /// to ragsync as RAGSYNC_DIRECT_DATABASE_URL, as a Supabase user gives the direct connection beside the pooler's.
+    public static func directURL(for url: String) throws -> String {
+        guard let pooler = poolerURL, let pooled = URLComponents(string: url), let poolerComponents = URLComponents(string: pooler),
+            pooled.host == poolerComponents.host, pooled.port == poolerComponents.port
+        else { return url }
+        return replacingDatabase(in: try serverURL(), with: String(pooled.path.dropFirst()))
+    }
+
+    /// Runs `body` with the URL of a new, empty database that has the `vector` extension, then drops it. With a pooler
+    /// configured (``poolerURL``) the URL goes through it.
     public static func withFreshDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
         let server = try serverURL()
         let name = "ragsync_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -47,7 +63,7 @@ public enum TestDatabase {
         // The admin connection is not held while the test runs: a hundred tests run at once, each with connections
         // of its own, and PostgreSQL's max_connections (400 here) counts idle ones too.
         await admin.disconnect()
-        let url = replacingDatabase(in: server, with: name)
+        let url = replacingDatabase(in: poolerURL ?? server, with: name)
         do {
             let result = try await body(url)
             try await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

@@ -185,16 +185,12 @@ public struct SyncEngine: Sendable {
     ) {
         guard scope.isFullReconcile else {
             let (paths, folders) = (Array(scope.files), Array(scope.folders))
-            return (
-                try await store.documents(paths: paths, folders: folders), [:], 0,
-                try await store.documentsOfOtherSources(paths: paths, folders: folders)
-            )
+            let records = try await store.records(paths: paths, folders: folders)
+            return (records.own, [:], 0, records.others)
         }
         try await store.registerSource(contentDirectory: contentDirectory, host: RagsyncConfiguration.hostName)
-        return (
-            try await store.documents(), try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings(),
-            try await store.documentsOfOtherSources(paths: [], folders: [""])
-        )
+        let records = try await store.records(paths: [], folders: [""])
+        return (records.own, try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings(), records.others)
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.
