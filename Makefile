@@ -98,11 +98,11 @@ test-systemd: setup db-start
 	$(SWIFT) build --product ragsync
 	bash scripts/systemd_test.sh $(BIN_DEBUG)
 
-# Starts the embedded database and indexes ./content. Without OPENAI_API_KEY or OPENAI_BASE_URL the embeddings are
-# made in-process by all-MiniLM-L6-v2 (no network, no key); with them, by OpenAI or that server.
+# Starts the embedded database and runs `ragsync watch` on ./content in the foreground until Ctrl-C. Without OPENAI_API_KEY or
+# OPENAI_BASE_URL the embeddings are made in-process by all-MiniLM-L6-v2 (no network, no key); with them, by that server.
 run: build db-start
 	@export DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/db.sh url)}"; \
-	$(BIN_DEBUG) migrate && $(BIN_DEBUG) sync --content-dir "$(CONTENT_DIR)" && $(BIN_DEBUG) status
+	$(BIN_DEBUG) migrate && exec $(BIN_DEBUG) watch --content-dir "$(CONTENT_DIR)"
 
 # Removes the embedded database's data (asks nothing: the folder is local state).
 clean-data: db-stop

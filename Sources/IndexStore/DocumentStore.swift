@@ -96,7 +96,8 @@ public struct DocumentStore: Sendable {
     public func sources() async throws -> [SourceSummary] {
         try await client.query(
             """
-            SELECT coalesce(s.name, d.source), s.host, s.content_dir, s.last_seen::text,
+            SELECT coalesce(s.name, d.source), s.host, s.content_dir,
+                   to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    count(d.source_file) FILTER (WHERE d.content_hash IS NOT NULL), coalesce(sum(d.chunk_count), 0)
             FROM ragsync_sources s FULL JOIN ragsync_documents d ON d.source = s.name
             GROUP BY 1, 2, 3, 4
@@ -381,18 +382,6 @@ public struct DocumentStore: Sendable {
             WHERE ragsync_documents.source IS NULL OR ragsync_documents.source = EXCLUDED.source
             """, [sourceFile, contentHash, error, source])
     }
-}
-
-/// One source in `ragsync sources`.
-public struct SourceSummary: Sendable, Equatable {
-    /// Nil for documents no source owns yet.
-    public var name: String?
-    public var host: String?
-    public var contentDirectory: String?
-    /// When it last ran a full pass, as PostgreSQL prints a timestamp.
-    public var lastSeen: String?
-    public var documents: Int
-    public var chunks: Int
 }
 
 /// ragsync's bookkeeping row for one document.

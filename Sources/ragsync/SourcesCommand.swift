@@ -62,17 +62,3 @@ struct SourcesCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// One line of `ragsync sources`.
-struct SourceLine {
-    let text: String
-
-    init(_ source: SourceSummary, current: String) {
-        let name = source.name ?? "(no source yet: adopted by the next full pass)"
-        var text = "\(name): \(source.documents) document(s), \(source.chunks) chunk(s)"
-        if let host = source.host, let folder = source.contentDirectory { text += ", \(host) \(folder)" }
-        if let lastSeen = source.lastSeen { text += ", last full pass \(lastSeen)" }
-        if source.name == current { text += " (this one)" }
-        self.text = text
-    }
-}
