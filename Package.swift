@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, found with pkg-config, installed from Debian's -dev packages.
@@ -76,6 +78,7 @@ let package = Package(
             dependencies: [
                 "CCurlShim", "ThreadExecutor",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift
         ),
@@ -91,13 +94,25 @@ let package = Package(
             dependencies: ["Postgres", "Indexer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
+        // Metrics: Prometheus text on a small HTTP listener of its own thread (RAGSYNC_METRICS_LISTEN).
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // Configuration and the commands' logic; the executable is a thin front end over it.
         .target(
             name: "RagsyncKit",
             dependencies: [
                 "Indexer", "SyncCore", "Embedding", "LocalEmbedding", "IndexStore", "Postgres", "Inotify", "Systemd",
-                "CMalloc",
+                "CMalloc", "MetricsEndpoint",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -106,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "ragsync",
             dependencies: [
-                "RagsyncKit", "Systemd", "IndexStore", "Indexer",
+                "RagsyncKit", "Systemd", "IndexStore", "Indexer", "MetricsEndpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -132,6 +147,13 @@ let package = Package(
             name: "SimulationTests", dependencies: ["SyncCore", "Indexer", "RagsyncTestSupport"],
             swiftSettings: strictSwift),
         .testTarget(name: "InotifyTests", dependencies: ["Inotify"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: [
+                "MetricsEndpoint", "RagsyncTestSupport", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
         .testTarget(
             name: "EmbeddingTests",

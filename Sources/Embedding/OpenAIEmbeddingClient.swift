@@ -91,11 +91,15 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
             let sentEncoding = encoding
             var failure: EmbeddingError
             var retryAfter: Duration?
+            let started = ContinuousClock.now
             switch await attempt(inputs, encoding: sentEncoding) {
             case .success(let decoded):
+                EmbeddingMetrics.request(outcome: "success", duration: ContinuousClock.now - started)
+                EmbeddingMetrics.tokens(decoded.promptTokens)
                 return (decoded, retries)
             case .failure(let attemptFailure):
                 (failure, retryAfter) = (attemptFailure.error, attemptFailure.retryAfter)
+                EmbeddingMetrics.request(outcome: "\(failure.code)", duration: ContinuousClock.now - started)
             }
             failure.attempts = attempts
             if sentEncoding == .base64, failure.code == .badRequest, Self.mentionsEncodingFormat(failure) {

@@ -2,6 +2,7 @@
 
 public import Foundation
 public import Indexer
+public import MetricsEndpoint
 import LocalEmbedding
 internal import Postgres
 
@@ -62,6 +63,8 @@ public struct RagsyncConfiguration: Sendable {
     public var stallTimeout: Duration
     /// `ragsync watch`: watch at most this many folders; a larger tree is polled. Nil: the kernel's limit only.
     public var maxWatchedFolders: Int?
+    /// `ragsync watch`: where to serve Prometheus metrics on `/metrics` (`RAGSYNC_METRICS_LISTEN`); nil: off.
+    public var metricsListen: ListenAddress?
     /// How many documents one pass may delete (`RAGSYNC_MAX_DELETE`, `--allow-mass-delete`).
     public var deletionGuard = DeletionGuard()
 
@@ -230,6 +233,14 @@ public struct RagsyncConfiguration: Sendable {
             self.maxWatchedFolders = try Self.integer(
                 environment["RAGSYNC_MAX_WATCHED_FOLDERS"], default: 0, range: 1...10_000_000,
                 setting: "RAGSYNC_MAX_WATCHED_FOLDERS")
+        }
+        if let listen = environment["RAGSYNC_METRICS_LISTEN"], !listen.isEmpty {
+            guard let address = ListenAddress(listen) else {
+                throw ConfigurationError(
+                    setting: "RAGSYNC_METRICS_LISTEN",
+                    problem: "\(listen) is not a numeric address and port; use e.g. 127.0.0.1:9464 or [::1]:9464")
+            }
+            self.metricsListen = address
         }
         if overrides.allowMassDelete {
             self.deletionGuard = DeletionGuard(limit: .none)

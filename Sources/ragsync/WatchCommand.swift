@@ -4,6 +4,7 @@ import ArgumentParser
 import Embedding
 import Foundation
 import Logging
+import MetricsEndpoint
 import RagsyncKit
 import Systemd
 
@@ -36,12 +37,14 @@ struct WatchCommand: AsyncParsableCommand {
                     throw CommandFailure.configuration(error)
                 }
                 let overrides = options.overrides
+                // Bootstrapped only when served: without it every metric is a no-op and costs nothing.
+                let registry = configuration.metricsListen == nil ? nil : MetricsBackend.bootstrapPrometheus()
                 let daemon = IndexingDaemon(
                     configuration: configuration,
                     loadConfiguration: {
                         try RagsyncConfiguration(environment: ProcessInfo.processInfo.environment, overrides: overrides)
                     },
-                    logger: Logger(label: "ragsync"), notifier: notifier)
+                    logger: Logger(label: "ragsync"), notifier: notifier, metricsRegistry: registry)
                 try await daemon.run()
             }
         } catch let exit as ExitCode {

@@ -4,6 +4,8 @@ import Embedding
 import Foundation
 import IndexStore
 public import Logging
+import MetricsEndpoint
+public import Prometheus
 import Postgres
 import ServiceLifecycle
 import SyncCore
@@ -34,14 +36,19 @@ public struct IndexingDaemon: Sendable {
     private let board = StatusBoard()
     private let heartbeats = Heartbeats()
     private let reload = ReloadState()
+    private let metrics = DaemonMetrics()
+    private let metricsRegistry: PrometheusCollectorRegistry?
 
     /// - Parameters:
     ///   - configuration: the settings read at start.
     ///   - loadConfiguration: reads them again, for SIGHUP.
+    ///   - metricsRegistry: where swift-metrics reports (``MetricsBackend/bootstrapPrometheus()``); served on
+    ///     `RAGSYNC_METRICS_LISTEN` when both are set.
     public init(
         configuration: RagsyncConfiguration, loadConfiguration: @escaping ConfigurationLoader, logger: Logger,
-        notifier: ServiceNotifier = ServiceNotifier()
+        notifier: ServiceNotifier = ServiceNotifier(), metricsRegistry: PrometheusCollectorRegistry? = nil
     ) {
+        self.metricsRegistry = metricsRegistry
         self.configuration = configuration
         self.loadConfiguration = loadConfiguration
         self.logger = logger
@@ -63,12 +70,24 @@ public struct IndexingDaemon: Sendable {
         board.update { $0.watcher = ContentWatcher.Report(mode: .waitingForDirectory, eventsLost: 0) }
 
         // Any service ending or failing stops the others; a failure is rethrown (a configuration error exits 78).
-        let services = [
+        var services = [
             DaemonService("status") { await reportStatus(watcher: watcher) },
             DaemonService("indexer") { try await indexChanges() },
             DaemonService("watcher") { try await watcher.run() },
             DaemonService("control", stopsOnGracefulShutdown: false) { try await control() },
         ]
+        if let address = configuration.metricsListen, let registry = metricsRegistry {
+            let metrics = self.metrics
+            let endpoint: PrometheusEndpoint
+            do {
+                endpoint = try PrometheusEndpoint(
+                    address: address, registry: registry, logger: logger, beforeScrape: { metrics.refreshDerivedGauges() })
+            } catch {
+                // A port another process holds, or an address this machine lacks: the operator must change it.
+                throw ConfigurationError(setting: "RAGSYNC_METRICS_LISTEN", problem: "\(error.description)")
+            }
+            services.append(DaemonService("metrics") { try await serve(endpoint) })
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -111,6 +130,7 @@ public struct IndexingDaemon: Sendable {
                     board.update { $0.phase = .indexing(done: done, total: total, isFullReconcile: batch.isFullReconcile) }
                 }
                 report(summary, of: batch)
+                metrics.record(summary, of: batch)
                 if summary.repaired > 0 { board.update { $0.repairedDocuments += summary.repaired } }
                 // A refusal stays in STATUS until a pass deletes documents or a full reconcile no longer refuses.
                 if summary.refusedDeletion != nil || summary.removed > 0 || batch.isFullReconcile {
@@ -158,6 +178,7 @@ public struct IndexingDaemon: Sendable {
                         "action": "retry", "error": "\(error)", "message_id": "\(MessageID.databaseUnreachable)",
                     ])
             }
+            metrics.passFailed(pending: queue.pendingCount)
             let delay = backoff.nextDelay()
             board.update { [queue] in
                 $0.phase = .retrying(problem: problem, retryAt: .now + delay, pending: queue.pendingCount)
@@ -221,7 +242,8 @@ public struct IndexingDaemon: Sendable {
     /// Index upkeep failing is logged, not fatal: search still works (exactly, or through the old index).
     private func maintainVectorIndex(_ context: RagsyncContext, after summary: SyncSummary? = nil) async {
         do {
-            try await context.maintainVectorIndex(after: summary)
+            let outcome = try await context.maintainVectorIndex(after: summary)
+            if outcome.action != .skipped { metrics.observe(outcome.state) }
         } catch {
             logger.warning("vector index upkeep failed: \(error)", metadata: ["action": "vector-index", "error": "\(error)"])
         }
@@ -257,6 +279,18 @@ public struct IndexingDaemon: Sendable {
             ])
     }
 
+    // MARK: - Metrics
+
+    /// Serves `/metrics` until the group shuts down.
+    private func serve(_ endpoint: PrometheusEndpoint) async throws {
+        endpoint.start()
+        logger.notice(
+            "serving metrics on http://\(endpoint.address)/metrics",
+            metadata: ["action": "metrics", "address": "\(endpoint.address)"])
+        defer { endpoint.close() }
+        try await Task.sleep(for: .seconds(365 * 24 * 3600 * 100))
+    }
+
     // MARK: - Status, watchdog, periodic reconcile
 
     /// Sends STATUS when it changed, pings the watchdog while every task makes progress, and asks for the periodic
@@ -272,6 +306,7 @@ public struct IndexingDaemon: Sendable {
         while !Task.isCancelled {
             let now = ContinuousClock.now
             let watcherReport = await watcher.report()
+            metrics.observe(queued: queue.pendingCount, watcher: watcherReport)
             let text = board.textToSend(at: now) { [queue] status in
                 status.watcher = watcherReport
                 status.queued = queue.pendingCount

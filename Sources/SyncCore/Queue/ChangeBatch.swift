@@ -12,6 +12,10 @@ public struct ChangeBatch: Sendable, Equatable {
     public var folders: Set<String> = []
     /// True when events may have been lost, or on start, reload and the periodic check.
     public var isFullReconcile = false
+    /// How long its oldest file or folder change had waited when the batch was taken (for the change-to-commit
+    /// metric); nil for a batch made otherwise. Not part of equality: two batches are equal when they name the same
+    /// places.
+    public var oldestChangeAge: Duration?
 
     public init(files: Set<String> = [], folders: Set<String> = [], isFullReconcile: Bool = false) {
         self.files = files
@@ -20,6 +24,10 @@ public struct ChangeBatch: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { files.isEmpty && folders.isEmpty && !isFullReconcile }
+
+    public static func == (lhs: ChangeBatch, rhs: ChangeBatch) -> Bool {
+        lhs.files == rhs.files && lhs.folders == rhs.folders && lhs.isFullReconcile == rhs.isFullReconcile
+    }
 
     /// True when a stored document's path lies in this batch's scope.
     public func contains(_ relativePath: String) -> Bool {

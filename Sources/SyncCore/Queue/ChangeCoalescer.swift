@@ -101,6 +101,8 @@ public struct ChangeCoalescer<Instant: InstantProtocol & Sendable>: Sendable whe
         }
         for (key, entry) in pending where entry.due <= now {
             pending[key] = nil
+            let age = entry.firstSeen.duration(to: now)
+            batch.oldestChangeAge = max(batch.oldestChangeAge ?? age, age)
             switch key {
             case .file(let path): batch.files.insert(path)
             case .folder(let path): batch.folders.insert(path)
