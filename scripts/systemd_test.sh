@@ -20,6 +20,7 @@
 #   nokey      without /etc/ragsync/openai_api_key (a local embedding server needs none) the unit still starts
 #   localmodel with no key and no server, the installed model (PREFIX/share/ragsync/models, as make install puts
 #              it) embeds in-process: an edit is indexed with all-MiniLM-L6-v2
+#   metrics    the hardened unit, unchanged, with RAGSYNC_METRICS_LISTEN: /metrics answers and counts an edit
 # Everything it starts (container, embedding server, test database, PostgreSQL if it was not running) is
 # removed on exit. Exit status: 0 when every check passed.
 set -euo pipefail
@@ -456,6 +457,30 @@ if timeout 60 nsenter -t "$ct_pid" -a systemctl start ragsync.service 2>/dev/nul
     fi
 else
     fail localmodel "no key, no server: $(prop ActiveState), exit status $(prop ExecMainStatus); $(ct journalctl -u ragsync.service -t ragsync --no-pager -o cat -n 2 | tr '\n' ' ')"
+fi
+ct systemctl stop ragsync.service >/dev/null 2>&1 || true
+
+# ----------------------------------------------------------------------------------------- check: metrics
+# The unit as installed (its exposure checked above) with the listener on: scraped from the host, whose network the
+# container shares. An edit must show in the indexed-documents counter.
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+printf 'DATABASE_URL=%s\nRAGSYNC_CONTENT_DIR=/srv/ragsync/content\nRAGSYNC_METRICS_LISTEN=127.0.0.1:%s\n' \
+    "$local_url" "$metrics_port" > "$work/etc-ragsync/ragsync.env"
+indexed_count() {
+    curl -sf "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null | sed -n 's/^ragsync_documents_indexed_total \([0-9]*\)$/\1/p'
+}
+if timeout 60 nsenter -t "$ct_pid" -a systemctl start ragsync.service 2>/dev/null && wait_until 60 status_watching \
+        && wait_until 10 sh -c "curl -sf http://127.0.0.1:$metrics_port/metrics >/dev/null"; then
+    before=$(indexed_count)
+    printf '\nCounted by the metrics: %s.\n' "metrics$RANDOM" >> "$work/content/$edited"
+    counted() { [ "$(indexed_count)" -gt "${before:-0}" ] 2>/dev/null; }
+    if wait_until "$DEADLINE_EDIT" counted; then
+        pass metrics "RAGSYNC_METRICS_LISTEN=127.0.0.1:$metrics_port under the unchanged unit: /metrics serves $(curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -c '^ragsync_') samples; indexed documents ${before:-?} -> $(indexed_count) after an edit"
+    else
+        fail metrics "/metrics answered but ragsync_documents_indexed_total stayed at ${before:-?} after an edit"
+    fi
+else
+    fail metrics "with RAGSYNC_METRICS_LISTEN=127.0.0.1:$metrics_port: $(prop ActiveState), exit status $(prop ExecMainStatus); $(ct journalctl -u ragsync.service -t ragsync --no-pager -o cat -n 2 | tr '\n' ' ')"
 fi
 ct systemctl stop ragsync.service >/dev/null 2>&1 || true
 
