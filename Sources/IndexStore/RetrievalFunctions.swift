@@ -144,11 +144,15 @@ public enum RetrievalFunctions {
             DROP FUNCTION IF EXISTS hybrid_search_document_chunks(
                 text, vector, integer, jsonb, double precision, double precision, integer, boolean, double precision,
                 double precision);
+            DROP FUNCTION IF EXISTS hybrid_search_document_chunks(
+                text, vector, integer, jsonb, double precision, double precision, integer, boolean, double precision,
+                double precision, double precision);
             CREATE FUNCTION hybrid_search_document_chunks(
                 query_text text, query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
                 full_text_weight double precision DEFAULT 0.1, semantic_weight double precision DEFAULT 1,
                 rrf_k integer DEFAULT 60, one_per_document boolean DEFAULT false,
-                document_weight double precision DEFAULT 0.2, context_weight double precision DEFAULT 0.5)
+                document_weight double precision DEFAULT 0.2, context_weight double precision DEFAULT 0.5,
+                chunk_weight double precision DEFAULT 1.3)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
                            semantic_rank integer, score double precision)
@@ -209,6 +213,7 @@ public enum RetrievalFunctions {
                     -- others, the second at 0.8) and its document's outline (a document of one chunk has none: its
                     -- best candidate stands for it).
                     SELECT i.chunk_id, i.similarity,
+                           row_number() OVER (ORDER BY i.similarity DESC)::integer AS chunk_rank,
                            row_number() OVER (ORDER BY
                                i.similarity
                                + context_weight * (coalesce(CASE WHEN i.place = 1 THEN i.best[2] ELSE i.best[1] END, 0)
@@ -221,7 +226,11 @@ public enum RetrievalFunctions {
                 ), fused AS (
                     SELECT coalesce(s.chunk_id, f.chunk_id) AS chunk_id, s.similarity, f.rank AS text_rank,
                            s.rank AS semantic_rank,
+                           -- Two semantic votes: the document-aware ranking, and the chunk's own similarity at
+                           -- chunk_weight (alone, the first lost questions whose answer is one chunk of a document
+                           -- with few others near the question: R@5 0.972 against 0.982 for vector search).
                            coalesce(semantic_weight / (rrf_k + s.rank), 0.0)
+                               + coalesce(semantic_weight * chunk_weight / (rrf_k + s.chunk_rank), 0.0)
                                + coalesce(full_text_weight / (rrf_k + f.rank), 0.0) AS score
                     FROM semantic_ranked s FULL JOIN full_text f ON f.chunk_id = s.chunk_id
                 ), best AS (

@@ -191,6 +191,7 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 6, name: "full-text questions within a budget of matches, through the GIN index", apply: recreateRetrievalFunctions),
         Migration(version: 7, name: "sources", apply: createSources),
         Migration(version: 8, name: "full text in a table of its own", apply: moveSearchVectors),
+        Migration(version: 9, name: "the chunk's own similarity as a vote in hybrid search", apply: recreateRetrievalFunctions),
     ]
 
     /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document
