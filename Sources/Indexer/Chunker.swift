@@ -35,7 +35,7 @@ public struct Chunker: Sendable {
     /// document; a document cut with another signature is cut again even when its file did not change (chunks whose
     /// embedded text comes out the same keep their embeddings).
     public var signature: String {
-        "chunker 4; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
+        "chunker 5; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
             + "context \(options.contextTokens); \(type(of: counter))"
     }
 
@@ -80,18 +80,37 @@ public struct Chunker: Sendable {
             sizes: sizes, cutKeys: sections.map(\.cutKey), headingPaths: sections.map(\.headingPath),
             target: options.targetTokens)
         for group in grouping.groups {
-            let members = Array(sections[group.range])
-            if group.isPacked,
-                let chunk = packedChunk(of: members, title: document.title, description: description, index: chunks.count)
-            {
-                chunks.append(chunk)
+            if group.isPacked {
+                chunks += packedChunks(
+                    of: sections[group.range], title: document.title, description: description, firstIndex: chunks.count)
                 continue
             }
-            for section in members {
+            for section in sections[group.range] {
                 chunks += splitChunks(of: section, title: document.title, description: description, firstIndex: chunks.count)
             }
         }
         return chunks
+    }
+
+    /// A group of small sections as one chunk or, when its text passes the maximum after all, as its two halves, each
+    /// packed the same way. Group sizes count each section's own heading, but a packed chunk names the headings it
+    /// does not share in full: 30,000 small sections six levels deep overflowed every group, and cutting each
+    /// overflowing group into single sections made 20,775 chunks (640 MB to index); halving keeps them near the
+    /// maximum.
+    private func packedChunks(
+        of sections: ArraySlice<ChunkSection>, title: String, description: DocumentDescription, firstIndex: Int
+    ) -> [DocumentChunk] {
+        if let chunk = packedChunk(of: Array(sections), title: title, description: description, index: firstIndex) {
+            return [chunk]
+        }
+        guard sections.count > 1 else {
+            return sections.flatMap { splitChunks(of: $0, title: title, description: description, firstIndex: firstIndex) }
+        }
+        let middle = sections.startIndex + sections.count / 2
+        let first = packedChunks(of: sections[..<middle], title: title, description: description, firstIndex: firstIndex)
+        return first
+            + packedChunks(
+                of: sections[middle...], title: title, description: description, firstIndex: firstIndex + first.count)
     }
 
     /// A document shorter than this many targets gets its lead paragraph as description when its frontmatter has

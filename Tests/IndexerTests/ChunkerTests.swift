@@ -88,6 +88,19 @@ import Testing
         #expect(education.first?.content.hasPrefix("Jane Doe > Education\n\n") == true)
     }
 
+    @Test func smallSectionsSixLevelsDeepArePackedNotCutOnePerSection() throws {
+        // Each section names its full heading path in a packed chunk; 30,000 of them made 20,775 chunks once.
+        let markdown = (0..<3000).map { "\(String(repeating: "#", count: 1 + $0 % 6)) heading \($0)\n\nbody \($0)" }
+            .joined(separator: "\n\n")
+        let result = try chunks(markdown)
+        #expect(result.count <= 200, "\(result.count) chunks for 3,000 sections")
+        #expect(result.allSatisfy { $0.tokenCount <= options.maxTokens })
+        #expect(result.map(\.index) == Array(0..<result.count))
+        // Nothing is lost: every section's body is in some chunk.
+        let text = result.map(\.content).joined(separator: "\n")
+        #expect((0..<3000).allSatisfy { text.contains("body \($0)\n") || text.hasSuffix("body \($0)") })
+    }
+
     @Test func twentyThousandOneLineSectionsBecomeAFewHundredChunksNearTheTarget() throws {
         // 21 bytes a section, as in the 417 KB file of issue 17.
         let markdown = (0..<20_000).map { "## s\($0)\n\nline \($0)" }.joined(separator: "\n\n")
