@@ -346,6 +346,27 @@ class Bench:
         result["index"] = ("%s lists %s probes %s" % tuple(index[0])) if index else "exact"
         return result
 
+    def pathological(self):
+        """Each file of corpus.pathological_files indexed alone by `ragsync sync` into a fresh database: chunks,
+        time and peak RSS, the memory one document costs."""
+        results = {}
+        for name, text in corpus.pathological_files(self.options.seed).items():
+            folder = os.path.join(self.work, "pathological", name)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            with open(os.path.join(folder, name), "w") as handle:
+                handle.write(text)
+            self.recreate("ragsync_bench_pathological")
+            self.migrate(folder, "ragsync_bench_pathological")
+            run = self.sync(folder, "ragsync_bench_pathological")
+            with Connection(self.database_url("ragsync_bench_pathological")) as db:
+                chunks = int(db.scalar("SELECT count(*) FROM document_chunks"))
+            results[name] = {"bytes": len(text.encode()), "chunks": chunks, "wall_s": run["wall_s"],
+                             "peak_rss_mb": run["peak_rss_mb"]}
+            print("bench:   pathological %s: %d chunks, %.2f s, peak %.1f MB" % (
+                name, chunks, run["wall_s"], run["peak_rss_mb"]), flush=True)
+        return results
+
     # 2. the limit ------------------------------------------------------------------------------------------------
 
     def copy_limit(self, content):
@@ -676,9 +697,12 @@ class Bench:
                 results["sizes"].append(self.size(files))
             if self.options.local_texts:
                 results["local_model"] = self.local_model()
+            if self.options.pathological:
+                results["pathological"] = self.pathological()
         finally:
             self.server.stop()
-            for name in ("ragsync_bench_limit", "ragsync_bench_local") + (() if self.options.keep else ("ragsync_bench",)):
+            for name in ("ragsync_bench_limit", "ragsync_bench_local", "ragsync_bench_pathological") + (
+                    () if self.options.keep else ("ragsync_bench",)):
                 with Connection(self.admin_url) as admin:
                     admin.query('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
         sizes = results["sizes"]
@@ -754,6 +778,12 @@ def table(results):
                      "./content indexed from scratch in %.2f s (start-up and model load %.2f s)" % (
                          local["single_chunks_per_s"], local["batched_chunks_per_s"],
                          local["sample_content_index_s"], local["start_up_s"]))
+    if "pathological" in results:
+        lines.append("")
+        lines.append("pathological files, each alone (bytes, chunks, time, peak RSS):")
+        for name, figures in results["pathological"].items():
+            lines.append("  %s: %.1f MB, %d chunks, %.2f s, %.1f MB" % (
+                name, figures["bytes"] / 1e6, figures["chunks"], figures["wall_s"], figures["peak_rss_mb"]))
     if "scaling" in results:
         scaling = results["scaling"]
         lines.append("")
@@ -771,6 +801,8 @@ def main():
     parser.add_argument("--burst", type=int, default=1000, help="files rewritten at once")
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--latency-ms", type=int, default=0, help="the embedding server's added latency")
+    parser.add_argument("--no-pathological", dest="pathological", action="store_false",
+                        help="skip the pathological files (one document's memory)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the database ragsync_bench (the last size's corpus) for inspection")
     parser.add_argument("--local-texts", type=int, default=64,

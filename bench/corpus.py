@@ -129,3 +129,20 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def pathological_files(seed=1):
+    """Files that stress one document's memory and chunking, as name -> text: one 2 MB line, 20,000 one-line
+    sections, a 60,000-row table, a 50,000-item list nested 40 deep, 30,000 headings cycling through six levels,
+    and a 150,000-line code block (each within RAGSYNC_MAX_FILE_BYTES' default of 8 MB)."""
+    rng = random.Random(seed)
+    words = ["alpha", "beta", "gamma", "delta", "vector", "index", "daemon", "folder", "markdown", "chunk"]
+    return {
+        "single-line.md": " ".join(rng.choice(words) for _ in range(330000)),
+        "sections.md": "\n\n".join("## s%d\n\nline %d" % (i, i) for i in range(20000)),
+        "table.md": "| a | b | c |\n|---|---|---|\n" + "".join(
+            "| %d | %s | %s |\n" % (i, rng.choice(words), rng.choice(words)) for i in range(60000)),
+        "deep-list.md": "".join("  " * min(i % 40, 39) + "- item %d\n" % i for i in range(50000)),
+        "many-headings.md": "".join("#" * (1 + i % 6) + " heading %d\n\nbody %d\n\n" % (i, i) for i in range(30000)),
+        "code.md": "```\n" + "\n".join("let x%d = %d" % (i, i) for i in range(150000)) + "\n```\n",
+    }
