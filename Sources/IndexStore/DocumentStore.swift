@@ -26,50 +26,31 @@ public struct DocumentStore: Sendable {
     /// ragsync's record of every document of this source (and of no source yet), by path relative to the content
     /// directory.
     public func documents() async throws -> [String: StoredDocument] {
-        try await records(paths: [], folders: [""]).own
+        try await documents(paths: [], folders: [""])
     }
 
-    /// ragsync's record of these documents and of every document under these folders ("" is the whole tree).
+    /// ragsync's record of these documents and of every document under these folders ("" is the whole tree), for this
+    /// source (and documents of no source yet). Another source's documents at the same paths are its own.
     ///
     /// A watcher's pass reads only what it compares, not the record of every document: at 5,000 documents that
     /// was a few milliseconds of every save's latency.
     public func documents(paths: [String], folders: [String]) async throws -> [String: StoredDocument] {
-        try await records(paths: paths, folders: folders).own
-    }
-
-    /// The records of these paths and of every document under these folders ("" is the whole tree), in one read:
-    /// this source's (and unowned ones), and the paths other sources own with the owner's name. A pass leaves the
-    /// latter's files alone: the same relative path in two sources would be two documents with one `source_file`,
-    /// which the origin's tables cannot tell apart.
-    public func records(
-        paths: [String], folders: [String]
-    ) async throws -> (own: [String: StoredDocument], others: [String: String]) {
         let rows = try await client.query(
             """
-            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking, source FROM ragsync_documents
-            WHERE source_file = ANY($1::text[])
-               OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/'))
-            """, [PostgresArray(paths), PostgresArray(folders)])
-        var own: [String: StoredDocument] = [:]
-        var others: [String: String] = [:]
-        own.reserveCapacity(rows.count)
+            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking FROM ragsync_documents
+            WHERE source IN ($3, '')
+              AND (source_file = ANY($1::text[])
+                   OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/')))
+            """, [PostgresArray(paths), PostgresArray(folders), source])
+        var documents: [String: StoredDocument] = [:]
+        documents.reserveCapacity(rows.count)
         let decoded = try rows.decoded { row throws(PostgresError) in
-            (
-                record: StoredDocument(
-                    sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
-                    chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4),
-                    chunking: row.optionalString(5)),
-                owner: row.optionalString(6)
-            )
+            StoredDocument(
+                sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
+                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4), chunking: row.optionalString(5))
         }
-        for (record, owner) in decoded {
-            if let owner, owner != source {
-                others[record.sourceFile] = owner
-            } else {
-                own[record.sourceFile] = record
-            }
-        }
-        return (own, others)
+        for document in decoded { documents[document.sourceFile] = document }
+        return documents
     }
 
     /// Records that this source ran now from `contentDirectory` on `host`, and makes it the owner of every document
@@ -85,9 +66,15 @@ public struct DocumentStore: Sendable {
                 VALUES ($1, $2, $3, now(), now())
                 ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, content_dir = EXCLUDED.content_dir, last_seen = now()
                 """, [source, host, contentDirectory])
-            return try connection.query(
-                "UPDATE ragsync_documents SET source = $1 WHERE source IS NULL", [source]
+            let adopted = try connection.query(
+                """
+                UPDATE ragsync_documents d SET source = $1
+                WHERE d.source = ''
+                  AND NOT EXISTS (SELECT 1 FROM ragsync_documents o WHERE o.source = $1 AND o.source_file = d.source_file)
+                """, [source]
             ).affectedRowCount
+            try connection.query("UPDATE ragsync_chunks SET source = $1 WHERE source = ''", [source])
+            return adopted
         }
     }
 
@@ -96,7 +83,7 @@ public struct DocumentStore: Sendable {
     public func sources() async throws -> [SourceSummary] {
         try await client.query(
             """
-            SELECT coalesce(s.name, d.source), s.host, s.content_dir,
+            SELECT nullif(coalesce(s.name, d.source), ''), s.host, s.content_dir,
                    to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    count(d.source_file) FILTER (WHERE d.content_hash IS NOT NULL), coalesce(sum(d.chunk_count), 0)
             FROM ragsync_sources s FULL JOIN ragsync_documents d ON d.source = s.name
@@ -131,7 +118,7 @@ public struct DocumentStore: Sendable {
             var chunks = 0
             for path in paths {
                 chunks += try writer.delete(path, on: connection)
-                try notify(action: "removed", sourceFile: path, chunks: 0, on: connection)
+                try notify(action: "removed", sourceFile: path, source: name, chunks: 0, on: connection)
             }
             try connection.query("DELETE FROM ragsync_sources WHERE name = $1", [name])
             return (paths.count, chunks)
@@ -145,7 +132,7 @@ public struct DocumentStore: Sendable {
             SELECT count(*) FILTER (WHERE content_hash IS NOT NULL), coalesce(sum(chunk_count), 0),
                    count(*) FILTER (WHERE last_error IS NOT NULL)
             FROM ragsync_documents
-            WHERE source = $1 OR source IS NULL
+            WHERE source IN ($1, '')
             """, [source]
         ).rows.first ?? []
         func number(_ index: Int) -> Int { index < row.count ? Int(row[index] ?? "0") ?? 0 : 0 }
@@ -161,23 +148,31 @@ public struct DocumentStore: Sendable {
     public func driftedDocuments() async throws -> [String: String] {
         let rows = try await client.query(
             """
-            SELECT d.source_file,
-                   CASE WHEN coalesce(c.chunks, 0) <> d.chunk_count
-                            THEN format('%s chunk(s) in the table, %s written', coalesce(c.chunks, 0), d.chunk_count)
-                        WHEN c.edited > 0 THEN format('%s chunk row(s) changed by another writer', c.edited)
-                        ELSE format('%s chunk(s) without an embedding of %s', c.unembedded, $1::text) END
-            FROM ragsync_documents d
-            LEFT JOIN (
-                SELECT c.source_file, count(*) AS chunks,
+            WITH per_owner AS (
+                -- Chunk rows by path and by the source ragsync wrote them for (NULL: rows ragsync never wrote, counted
+                -- for every source that has the path).
+                SELECT c.source_file, r.source, count(*) AS chunks,
                        count(*) FILTER (WHERE r.row_xmin IS DISTINCT FROM c.xmin) AS edited,
                        count(*) FILTER (WHERE NOT EXISTS (
                            SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.chunk_id AND e.embedding_model = $1
                        )) AS unembedded
                 FROM document_chunks c LEFT JOIN ragsync_chunks r ON r.chunk_id = c.chunk_id
-                GROUP BY c.source_file
-            ) c ON c.source_file = d.source_file
-            WHERE d.content_hash IS NOT NULL AND (d.source = $2 OR d.source IS NULL)
-              AND (coalesce(c.chunks, 0) <> d.chunk_count OR c.edited > 0 OR c.unembedded > 0)
+                GROUP BY c.source_file, r.source
+            ), per_document AS (
+                SELECT d.source_file, d.chunk_count, coalesce(sum(p.chunks), 0) AS chunks,
+                       coalesce(sum(p.edited), 0) AS edited, coalesce(sum(p.unembedded), 0) AS unembedded
+                FROM ragsync_documents d
+                LEFT JOIN per_owner p ON p.source_file = d.source_file AND (p.source = d.source OR p.source IS NULL)
+                WHERE d.content_hash IS NOT NULL AND d.source IN ($2, '')
+                GROUP BY d.source_file, d.chunk_count
+            )
+            SELECT source_file,
+                   CASE WHEN chunks <> chunk_count
+                            THEN format('%s chunk(s) in the table, %s written', chunks, chunk_count)
+                        WHEN edited > 0 THEN format('%s chunk row(s) changed by another writer', edited)
+                        ELSE format('%s chunk(s) without an embedding of %s', unembedded, $1::text) END
+            FROM per_document
+            WHERE chunks <> chunk_count OR edited > 0 OR unembedded > 0
             """, [model, source])
         var drifted: [String: String] = [:]
         for row in try rows.decoded({ row throws(PostgresError) in (try row.string(0), row.optionalString(1) ?? "") }) {
@@ -270,11 +265,15 @@ public struct DocumentStore: Sendable {
             let results = try writer.replace(updates, on: connection)
             try connection.query(
                 """
-                SELECT pg_notify($1, json_build_object('action', 'indexed', 'source_file', t.path, 'chunks', t.chunks)::text)
+                SELECT pg_notify($1, json_build_object(
+                    'action', 'indexed', 'source_file', t.path, 'chunks', t.chunks, 'source', $4::text)::text)
                 FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(path, chunks, position)
                 ORDER BY t.position
                 """,
-                [Self.notificationChannel, PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map(\.chunks.count))])
+                [
+                    Self.notificationChannel, PostgresArray(updates.map(\.sourceFile)),
+                    PostgresArray(updates.map(\.chunks.count)), source,
+                ])
             return results
         }
     }
@@ -312,7 +311,7 @@ public struct DocumentStore: Sendable {
         let writer = DocumentWriter(schema: schema, model: model, source: source)
         try await client.transaction { connection in
             try writer.rename(from: oldPath, to: newPath, on: connection)
-            try Self.notify(action: "renamed", sourceFile: newPath, from: oldPath, on: connection)
+            try Self.notify(action: "renamed", sourceFile: newPath, source: source, from: oldPath, on: connection)
         }
     }
 
@@ -323,7 +322,7 @@ public struct DocumentStore: Sendable {
         let writer = DocumentWriter(schema: schema, model: model, source: source)
         return try await client.transaction { connection in
             let chunks = try writer.delete(sourceFile, on: connection)
-            try Self.notify(action: "removed", sourceFile: sourceFile, chunks: 0, on: connection)
+            try Self.notify(action: "removed", sourceFile: sourceFile, source: source, chunks: 0, on: connection)
             return chunks
         }
     }
@@ -358,13 +357,14 @@ public struct DocumentStore: Sendable {
     /// Queues `NOTIFY ragsync, '{"action": …, "source_file": …, "chunks": …}'` in the document's transaction:
     /// PostgreSQL delivers it when (and only if) the transaction commits.
     private static func notify(
-        action: String, sourceFile: String, chunks: Int? = nil, from: String? = nil, on connection: PostgresConnection
+        action: String, sourceFile: String, source: String, chunks: Int? = nil, from: String? = nil,
+        on connection: PostgresConnection
     ) throws {
         try connection.query(
             """
             SELECT pg_notify($1, json_strip_nulls(json_build_object(
-                'action', $2::text, 'source_file', $3::text, 'chunks', $4::int, 'from', $5::text))::text)
-            """, [notificationChannel, action, sourceFile, chunks, from])
+                'action', $2::text, 'source_file', $3::text, 'chunks', $4::int, 'from', $5::text, 'source', $6::text))::text)
+            """, [notificationChannel, action, sourceFile, chunks, from, source])
     }
 
     /// Records that a document could not be indexed; its last good rows stay as they are.
@@ -376,10 +376,9 @@ public struct DocumentStore: Sendable {
             """
             INSERT INTO ragsync_documents (source_file, failed_hash, last_error, failed_at, updated_at, source)
             VALUES ($1, $2, $3, now(), now(), $4)
-            ON CONFLICT (source_file) DO UPDATE
+            ON CONFLICT (source, source_file) DO UPDATE
             SET failed_hash = EXCLUDED.failed_hash, last_error = EXCLUDED.last_error,
-                failed_at = now(), updated_at = now(), source = EXCLUDED.source
-            WHERE ragsync_documents.source IS NULL OR ragsync_documents.source = EXCLUDED.source
+                failed_at = now(), updated_at = now()
             """, [sourceFile, contentHash, error, source])
     }
 }
@@ -467,16 +466,11 @@ public enum DocumentStoreError: Error, CustomStringConvertible {
     case embeddingVanished(hashes: [String])
     /// One write batch named this document twice; the caller must merge its updates first.
     case duplicateDocument(String)
-    /// Another source owns a document at this path; nothing was written.
-    case ownedByAnotherSource(path: String, source: String)
 
     public var description: String {
         switch self {
         case .duplicateDocument(let path):
             return "a write batch named \(path) twice; nothing was written, the next pass writes it once"
-        case .ownedByAnotherSource(let path, let source):
-            return "\(path) is indexed by the source \(source); nothing was written. If this folder replaces it, "
-                + "run `ragsync sources remove \(source)` (or set RAGSYNC_SOURCE=\(source) here); otherwise rename the file"
         case .embeddingVanished(let hashes):
             return "the stored embeddings for \(hashes.count) chunk(s) were deleted while writing; they will be embedded again"
         }

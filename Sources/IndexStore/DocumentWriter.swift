@@ -10,8 +10,17 @@ import Postgres
 struct DocumentWriter {
     let schema: SchemaInfo
     let model: String
-    /// The source the written documents belong to; a path another source owns is refused.
+    /// The source the written documents belong to. A document is a path within a source: two sources may each have
+    /// `about.md`, whose rows (one `source_file`) ragsync tells apart by `ragsync_chunks.source`.
     let source: String
+
+    /// This source's chunk rows of the paths in `$1` (as `d`, with their bookkeeping as `r`): rows ragsync wrote for
+    /// this source or for no source yet, and rows of those paths ragsync never wrote (an origin database's), which
+    /// the first write adopts. `$2` is the source.
+    private static let ownChunks = """
+        document_chunks d LEFT JOIN ragsync_chunks r ON r.chunk_id = d.chunk_id
+        WHERE d.source_file = ANY($1::text[]) AND (r.chunk_id IS NULL OR r.source IN ($2, ''))
+        """
 
     private var idType: String { schema.chunkIdType.sqlName }
 
@@ -20,14 +29,13 @@ struct DocumentWriter {
     func replace(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws -> [DocumentWriteResult] {
         let paths = updates.map(\.sourceFile)
         try lock(paths, on: connection)
-        try refuseOtherSources(paths, on: connection)
+        try adoptUnowned(paths, on: connection)
         let existing = try connection.query(
             """
             SELECT d.source_file, d.chunk_id::text, r.content_hash,
-                   EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = d.chunk_id AND e.embedding_model = $2)
-            FROM document_chunks d LEFT JOIN ragsync_chunks r ON r.chunk_id = d.chunk_id
-            WHERE d.source_file = ANY($1::text[])
-            """, [PostgresArray(paths), model])
+                   EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = d.chunk_id AND e.embedding_model = $3)
+            FROM \(Self.ownChunks)
+            """, [PostgresArray(paths), source, model])
         var existingByPath: [String: [(id: String, hash: String?, embedded: Bool)]] = [:]
         for row in try existing.decoded({ row throws(PostgresError) in
             (path: try row.string(0), id: try row.string(1), hash: row.optionalString(2), embedded: row.bool(3))
@@ -54,8 +62,8 @@ struct DocumentWriter {
                 (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source)
             SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6
             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[]) AS t(path, hash, bytes, chunks, chunking)
-            ON CONFLICT (source_file) DO UPDATE
-            SET source = EXCLUDED.source, content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
+            ON CONFLICT (source, source_file) DO UPDATE
+            SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
                 chunk_count = EXCLUDED.chunk_count, chunking = EXCLUDED.chunking, failed_hash = NULL, last_error = NULL,
                 failed_at = NULL, indexed_at = now(), updated_at = now()
             """,
@@ -78,8 +86,8 @@ struct DocumentWriter {
             """
             UPDATE ragsync_documents d SET outline_hash = t.hash
             FROM unnest($1::text[], $2::text[]) AS t(path, hash)
-            WHERE d.source_file = t.path AND d.outline_hash IS DISTINCT FROM t.hash
-            """, [PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map { $0.outlineHash })])
+            WHERE d.source = $3 AND d.source_file = t.path AND d.outline_hash IS DISTINCT FROM t.hash
+            """, [PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map { $0.outlineHash }), source])
         let fresh = updates.compactMap { update in
             update.outlineHash.flatMap { hash in update.outlineVector.map { (hash: hash, vector: $0) } }
         }
@@ -94,25 +102,49 @@ struct DocumentWriter {
 
     func rename(from oldPath: String, to newPath: String, on connection: PostgresConnection) throws {
         try lock([oldPath, newPath], on: connection)
-        try refuseOtherSources([oldPath, newPath], on: connection)
         _ = try delete(newPath, on: connection)
-        try connection.query("UPDATE document_chunks SET source_file = $2 WHERE source_file = $1", [oldPath, newPath])
-        try connection.query("UPDATE ragsync_chunks SET source_file = $2 WHERE source_file = $1", [oldPath, newPath])
+        let ids = try ownChunkIds(of: [oldPath], on: connection)
         try connection.query(
-            "UPDATE ragsync_documents SET source_file = $2, source = $3, updated_at = now() WHERE source_file = $1",
-            [oldPath, newPath, source])
+            "UPDATE document_chunks SET source_file = $2 WHERE chunk_id = ANY($1::\(idType)[])", [PostgresArray(ids), newPath])
+        try connection.query(
+            "UPDATE ragsync_chunks SET source_file = $2, source = $3 WHERE chunk_id = ANY($1::\(idType)[])",
+            [PostgresArray(ids), newPath, source])
+        try connection.query(
+            """
+            UPDATE ragsync_documents SET source_file = $2, source = $3, updated_at = now()
+            WHERE source_file = $1 AND source IN ($3, '')
+            """, [oldPath, newPath, source])
         try recordRowVersions(of: [newPath], on: connection)
     }
 
     func delete(_ sourceFile: String, on connection: PostgresConnection) throws -> Int {
         try lock([sourceFile], on: connection)
-        try refuseOtherSources([sourceFile], on: connection)
-        let ids = try connection.query(
-            "SELECT chunk_id::text FROM document_chunks WHERE source_file = $1", [sourceFile]
-        ).decoded { row throws(PostgresError) in try row.string(0) }
+        let ids = try ownChunkIds(of: [sourceFile], on: connection)
         try deleteChunks(ids, on: connection)
-        try connection.query("DELETE FROM ragsync_documents WHERE source_file = $1", [sourceFile])
+        try connection.query(
+            "DELETE FROM ragsync_documents WHERE source_file = $1 AND source IN ($2, '')", [sourceFile, source])
         return ids.count
+    }
+
+    /// Makes this source the owner of these paths' documents and chunks that no source owns yet (written before
+    /// sources existed), so the write updates them instead of adding a second document.
+    private func adoptUnowned(_ paths: [String], on connection: PostgresConnection) throws {
+        try connection.query(
+            """
+            UPDATE ragsync_documents d SET source = $2
+            WHERE d.source = '' AND d.source_file = ANY($1::text[])
+              AND NOT EXISTS (SELECT 1 FROM ragsync_documents o WHERE o.source = $2 AND o.source_file = d.source_file)
+            """, [PostgresArray(paths), source])
+        try connection.query(
+            "UPDATE ragsync_chunks SET source = $2 WHERE source = '' AND source_file = ANY($1::text[])",
+            [PostgresArray(paths), source])
+    }
+
+    /// The ids of this source's chunk rows of these paths (see ``ownChunks``).
+    private func ownChunkIds(of paths: [String], on connection: PostgresConnection) throws -> [String] {
+        try connection.query(
+            "SELECT d.chunk_id::text FROM \(Self.ownChunks)", [PostgresArray(paths), source]
+        ).decoded { row throws(PostgresError) in try row.string(0) }
     }
 
     /// Records the row version (xmin) of these documents' chunk rows as this transaction leaves them, so the drift
@@ -122,20 +154,9 @@ struct DocumentWriter {
             """
             UPDATE ragsync_chunks r SET row_xmin = d.xmin
             FROM document_chunks d
-            WHERE d.chunk_id = r.chunk_id AND d.source_file = ANY($1::text[]) AND r.row_xmin IS DISTINCT FROM d.xmin
-            """, [PostgresArray(sourceFiles)])
-    }
-
-    /// Throws ``DocumentStoreError/ownedByAnotherSource(path:source:)`` when another source owns one of these paths.
-    /// Run under the paths' locks, so the owner cannot change before the transaction ends.
-    private func refuseOtherSources(_ paths: [String], on connection: PostgresConnection) throws {
-        let owned = try connection.query(
-            "SELECT source_file, source FROM ragsync_documents WHERE source_file = ANY($1::text[]) AND source <> $2 LIMIT 1",
-            [PostgresArray(paths), source]
-        ).decoded { row throws(PostgresError) in (path: try row.string(0), owner: try row.string(1)) }
-        if let first = owned.first {
-            throw DocumentStoreError.ownedByAnotherSource(path: first.path, source: first.owner)
-        }
+            WHERE d.chunk_id = r.chunk_id AND r.source_file = ANY($1::text[]) AND r.source = $2
+              AND r.row_xmin IS DISTINCT FROM d.xmin
+            """, [PostgresArray(sourceFiles), source])
     }
 
     /// Serializes writers of these paths across processes and hosts until the transaction ends.
@@ -147,6 +168,7 @@ struct DocumentWriter {
             SELECT pg_advisory_xact_lock(hashtextextended('ragsync.document:' || path, 0))
             FROM (SELECT DISTINCT unnest($1::text[]) AS path ORDER BY 1) AS paths
             """, [PostgresArray(sourceFiles)])
+        // Per path, not per source: two sources writing one path (one `source_file`) wait for each other too.
     }
 
     /// The ids these documents' chunks had when ragsync last wrote them, for rows deleted since (by hand), by path and
@@ -158,9 +180,9 @@ struct DocumentWriter {
             """
             SELECT d.source_file, u.hash, u.id
             FROM ragsync_documents d, unnest(d.chunk_hashes, d.chunk_ids) AS u(hash, id)
-            WHERE d.source_file = ANY($1::text[])
+            WHERE d.source_file = ANY($1::text[]) AND d.source = $2
               AND NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.chunk_id = u.id::uuid)
-            """, [PostgresArray(paths)])
+            """, [PostgresArray(paths), source])
         var lost: [String: [String: [String]]] = [:]
         for row in try rows.decoded({ row throws(PostgresError) in (try row.string(0), try row.string(1), try row.string(2)) }) {
             lost[row.0, default: [:]][row.1, default: []].append(row.2)
@@ -181,11 +203,11 @@ struct DocumentWriter {
                 FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS t(path, idx, hash, id)
                 GROUP BY t.path
             ) x ON x.path = p.path
-            WHERE d.source_file = p.path
+            WHERE d.source_file = p.path AND d.source = $6
             """,
             [
                 PostgresArray(paths), PostgresArray(chunks.map(\.path)), PostgresArray(chunks.map(\.chunk.index)),
-                PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(chunks.map(\.id)),
+                PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(chunks.map(\.id)), source,
             ])
     }
 
@@ -248,8 +270,9 @@ struct DocumentWriter {
         try connection.query(
             """
             WITH written AS (
-                INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, row_xmin)
-                SELECT t.id::\(idType), t.path, t.hash, (SELECT d.xmin FROM document_chunks d WHERE d.chunk_id = t.id::\(idType))
+                INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, row_xmin, source)
+                SELECT t.id::\(idType), t.path, t.hash, (SELECT d.xmin FROM document_chunks d WHERE d.chunk_id = t.id::\(idType)),
+                       $7
                 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, path, hash)
             )
             INSERT INTO ragsync_chunk_search (chunk_id, search_vector)
@@ -259,7 +282,7 @@ struct DocumentWriter {
             [
                 PostgresArray(ids), PostgresArray(documents.map(\.sourceFile)),
                 PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(documents.map(\.title)),
-                PostgresArray(chunks.map(\.chunk.headingPath)), PostgresArray(chunks.map(\.chunk.content)),
+                PostgresArray(chunks.map(\.chunk.headingPath)), PostgresArray(chunks.map(\.chunk.content)), source,
             ])
         return ids
     }

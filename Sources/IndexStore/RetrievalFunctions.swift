@@ -45,8 +45,10 @@ public enum RetrievalFunctions {
                 search_vector tsvector NOT NULL
             );
             ALTER TABLE ragsync_chunk_search ALTER COLUMN search_vector SET STORAGE MAIN;
-            -- Read by the `source` filter; created here because earlier schema steps create these functions too.
+            -- Read by the `source` filter and the ranking; created here because earlier schema steps create these
+            -- functions too.
             ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS source text;
+            ALTER TABLE ragsync_chunks ADD COLUMN IF NOT EXISTS source text NOT NULL DEFAULT '';
             CREATE INDEX IF NOT EXISTS ix_ragsync_chunk_search_vector ON ragsync_chunk_search USING gin (search_vector);
 
             CREATE OR REPLACE FUNCTION ragsync_text_search_config() RETURNS regconfig
@@ -93,7 +95,7 @@ public enum RetrievalFunctions {
                    AND (filter->>'category' IS NULL OR c.category = filter->>'category')
                    AND (filter->>'source_file' IS NULL OR c.source_file = filter->>'source_file')
                    AND (filter->>'source' IS NULL OR EXISTS (
-                       SELECT 1 FROM ragsync_documents d WHERE d.source_file = c.source_file AND d.source = filter->>'source'))
+                       SELECT 1 FROM ragsync_chunks r WHERE r.chunk_id = c.chunk_id AND r.source = filter->>'source'))
                    AND (filter->'tags' IS NULL OR coalesce(c.metadata_json->'tags', '[]'::jsonb) @> (filter->'tags'))
             $$;
 
@@ -195,16 +197,20 @@ public enum RetrievalFunctions {
                     WHERE semantic_weight > 0 AND (filter = '{}'::jsonb OR ragsync_chunk_matches(c, e.embedding_model, filter))
                     ORDER BY e.embedding <=> query_embedding
                     LIMIT candidates
+                ), owned AS (
+                    -- A document is a path within a source: two sources may both have `about.md`.
+                    SELECT s.*, coalesce(r.source, '') AS source
+                    FROM semantic s LEFT JOIN ragsync_chunks r ON r.chunk_id = s.chunk_id
                 ), in_document AS (
                     -- Each candidate's place among its document's candidates, and the document's three best.
-                    SELECT s.*, row_number() OVER (PARTITION BY s.source_file ORDER BY s.similarity DESC) AS place,
-                           (array_agg(s.similarity) OVER (PARTITION BY s.source_file ORDER BY s.similarity DESC
+                    SELECT s.*, row_number() OVER (PARTITION BY s.source, s.source_file ORDER BY s.similarity DESC) AS place,
+                           (array_agg(s.similarity) OVER (PARTITION BY s.source, s.source_file ORDER BY s.similarity DESC
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))[1:3] AS best
-                    FROM semantic s
+                    FROM owned s
                 ), outline AS (
-                    SELECT d.source_file, 1 - (o.embedding <=> query_embedding) AS similarity
-                    FROM (SELECT DISTINCT i.source_file, i.embedding_model FROM in_document i) AS m
-                    JOIN ragsync_documents d ON d.source_file = m.source_file
+                    SELECT d.source, d.source_file, 1 - (o.embedding <=> query_embedding) AS similarity
+                    FROM (SELECT DISTINCT i.source, i.source_file, i.embedding_model FROM in_document i) AS m
+                    JOIN ragsync_documents d ON d.source_file = m.source_file AND d.source = m.source
                     JOIN ragsync_outline_embeddings o ON o.outline_hash = d.outline_hash
                                                      AND o.embedding_model = m.embedding_model
                     WHERE document_weight > 0
@@ -219,7 +225,7 @@ public enum RetrievalFunctions {
                                + context_weight * (coalesce(CASE WHEN i.place = 1 THEN i.best[2] ELSE i.best[1] END, 0)
                                    + 0.8 * coalesce(CASE WHEN i.place <= 2 THEN i.best[3] ELSE i.best[2] END, 0))
                                + document_weight * coalesce(o.similarity, i.best[1]) DESC)::integer AS rank
-                    FROM in_document i LEFT JOIN outline o ON o.source_file = i.source_file
+                    FROM in_document i LEFT JOIN outline o ON o.source_file = i.source_file AND o.source = i.source
                 ), full_text AS (
                     SELECT t.chunk_id, t.rank::integer AS rank
                     FROM unnest(coalesce(text_ids, '{}')) WITH ORDINALITY AS t(chunk_id, rank)

@@ -192,6 +192,7 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 7, name: "sources", apply: createSources),
         Migration(version: 8, name: "full text in a table of its own", apply: moveSearchVectors),
         Migration(version: 9, name: "the chunk's own similarity as a vote in hybrid search", apply: recreateRetrievalFunctions),
+        Migration(version: 10, name: "one path in several sources", apply: keyDocumentsBySource),
     ]
 
     /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document
@@ -259,6 +260,25 @@ public struct SchemaMigrator: Sendable {
     private static func moveSearchVectors(_ connection: PostgresConnection, dimensions: Int) throws {
         try recreateRetrievalFunctions(connection, dimensions: dimensions)
         try connection.execute("ALTER TABLE ragsync_chunks DROP COLUMN IF EXISTS search_vector")
+    }
+
+    /// A document is identified by its source and path: `ragsync_documents` gets the key (source, source_file), with
+    /// '' for documents no source owns yet, and `ragsync_chunks` records each chunk's source (paths are unique until
+    /// now, so each chunk takes its document's).
+    private static func keyDocumentsBySource(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute(
+            """
+            UPDATE ragsync_documents SET source = '' WHERE source IS NULL;
+            ALTER TABLE ragsync_documents ALTER COLUMN source SET DEFAULT '', ALTER COLUMN source SET NOT NULL;
+            ALTER TABLE ragsync_documents DROP CONSTRAINT IF EXISTS ragsync_documents_pkey;
+            ALTER TABLE ragsync_documents ADD PRIMARY KEY (source, source_file);
+            CREATE INDEX IF NOT EXISTS ix_ragsync_documents_source_file ON ragsync_documents (source_file);
+            ALTER TABLE ragsync_chunks ADD COLUMN IF NOT EXISTS source text NOT NULL DEFAULT '';
+            UPDATE ragsync_chunks r SET source = d.source
+            FROM ragsync_documents d WHERE d.source_file = r.source_file AND r.source <> d.source;
+            CREATE INDEX IF NOT EXISTS ix_ragsync_chunks_source_source_file ON ragsync_chunks (source, source_file);
+            """)
+        try recreateRetrievalFunctions(connection, dimensions: dimensions)
     }
 
     /// The retrieval functions as this build defines them (``RetrievalFunctions/create(on:idType:)`` is idempotent).

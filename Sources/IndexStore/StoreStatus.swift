@@ -42,7 +42,7 @@ extension DocumentStore {
                 SELECT count(*) FILTER (WHERE content_hash IS NOT NULL),
                        coalesce(sum(chunk_count) FILTER (WHERE content_hash IS NOT NULL), 0),
                        to_char(max(indexed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                FROM ragsync_documents WHERE source = $1 OR source IS NULL
+                FROM ragsync_documents WHERE source IN ($1, '')
                 """, [source]
             ).decoded { row throws(PostgresError) in (try row.int(0), try row.int(1), row.optionalString(2)) }
             if let (documents, chunks, lastIndexed) = own.first {
@@ -51,7 +51,7 @@ extension DocumentStore {
             status.failures = try connection.query(
                 """
                 SELECT source_file, last_error FROM ragsync_documents
-                WHERE last_error IS NOT NULL AND (source = $1 OR source IS NULL) ORDER BY 1
+                WHERE last_error IS NOT NULL AND source IN ($1, '') ORDER BY 1
                 """, [source]
             ).decoded { row throws(PostgresError) in
                 StoreStatus.Failure(path: try row.string(0), error: row.optionalString(1) ?? "")

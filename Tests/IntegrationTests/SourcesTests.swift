@@ -42,33 +42,44 @@ struct SourcesTests {
         }
     }
 
-    @Test func aPathAnotherSourceOwnsIsRefusedAndItsRowsStay() async throws {
+    @Test func theSamePathInTwoSourcesIsTwoDocuments() async throws {
         try await PipelineHarness.with { harness in
             try await Self.withSecondFolder { second in
-                try harness.write("a.md", "# A\n\nThe first folder's version.\n")
+                try harness.write("about.md", "# About\n\nThe first site's page, about sailing.\n")
+                try Self.write("# About\n\nThe second site's page, about climbing.\n", to: "about.md", in: second)
+                let secondSite = ["RAGSYNC_CONTENT_DIR": second.path]
+                #expect(try await harness.sync().indexed == 1)
+                #expect(try await harness.sync(environment: secondSite).indexed == 1)
+                #expect(try await harness.sync().unchanged == 1, "the first site's pass leaves the second's page alone")
+                #expect(try await Self.pages(harness) == ["The first site's page, about sailing.", "The second site's page, about climbing."])
+
+                // An edit and a deletion in one site touch that site's page only.
+                try Self.write("# About\n\nThe second site's page, edited.\n", to: "about.md", in: second)
+                _ = try await harness.sync(environment: secondSite)
+                #expect(try await Self.pages(harness) == ["The first site's page, about sailing.", "The second site's page, edited."])
+                try harness.remove("about.md")
+                #expect(try await harness.sync().removed == 1)
+                #expect(try await Self.pages(harness) == ["The second site's page, edited."])
+                #expect(try await harness.count("SELECT count(*) FROM ragsync_documents") == 1)
+
+                // Removing a source on purpose removes its page and nothing of the other's.
+                try harness.write("about.md", "# About\n\nThe first site's page again.\n")
                 _ = try await harness.sync()
-                try Self.write("# A\n\nThe second folder's version.\n", to: "a.md", in: second)
-
-                let refused = try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path])
-                #expect(refused.indexed == 0)
-                let failure = try #require(refused.failures.first)
-                #expect(failure.path == "a.md")
-                #expect(failure.reason.contains("ragsync sources remove"))
-                let content = try await harness.client.query(
-                    "SELECT content FROM document_chunks WHERE source_file = 'a.md'").scalar
-                #expect(content?.contains("first folder") == true)
-
-                // Removing the first source on purpose lets the second index its own version.
                 let removed = try await DocumentStore.removeSource(
                     try harness.configuration().source, client: harness.client,
                     schema: try await harness.store().schema, model: "text-embedding-3-small")
                 #expect(removed?.documents == 1)
-                #expect(try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": second.path]).indexed == 1)
-                let replaced = try await harness.client.query(
-                    "SELECT content FROM document_chunks WHERE source_file = 'a.md'").scalar
-                #expect(replaced?.contains("second folder") == true)
+                #expect(try await Self.pages(harness) == ["The second site's page, edited."])
+                #expect(try await harness.count("SELECT count(*) FROM chunk_embeddings") == 1)
             }
         }
+    }
+
+    /// The body line of every stored `about.md` chunk, sorted.
+    private static func pages(_ harness: PipelineHarness) async throws -> [String] {
+        try await harness.client.query(
+            "SELECT content FROM document_chunks WHERE source_file = 'about.md'"
+        ).rows.compactMap { $0.first ?? nil }.compactMap { $0.split(separator: "\n").last.map(String.init) }.sorted()
     }
 
     @Test func documentsFromBeforeSourcesAreAdoptedByTheFirstPassAndNeverDeletedByALaterSource() async throws {
@@ -76,7 +87,8 @@ struct SourcesTests {
             try await Self.withSecondFolder { second in
                 try harness.write("old.md", "# Old\n\nWritten before sources existed.\n")
                 _ = try await harness.sync()
-                try await harness.client.query("UPDATE ragsync_documents SET source = NULL")
+                try await harness.client.query("UPDATE ragsync_documents SET source = ''")
+                try await harness.client.query("UPDATE ragsync_chunks SET source = ''")
                 try await harness.client.query("DELETE FROM ragsync_sources")
 
                 // The first full pass adopts the unowned document (its file is there: nothing changes).

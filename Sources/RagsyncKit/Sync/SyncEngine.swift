@@ -60,8 +60,8 @@ public struct SyncEngine: Sendable {
         // The database side is read while the files are walked and hashed (the walk runs on a thread of its own): at
         // 5,000 files the drift check (20-40 ms) then costs no time of its own.
         async let databaseSide = Self.storedState(in: store, for: scope, contentDirectory: contentDirectory)
-        var snapshot = await source.snapshot(of: scope)
-        let (stored, drifted, strayEmbeddingsDeleted, otherSources) = try await databaseSide
+        let snapshot = await source.snapshot(of: scope)
+        let (stored, drifted, strayEmbeddingsDeleted) = try await databaseSide
         summary.orphanedEmbeddingsDeleted = strayEmbeddingsDeleted
         if summary.orphanedEmbeddingsDeleted > 0 {
             logger.warning(
@@ -70,17 +70,6 @@ public struct SyncEngine: Sendable {
         }
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.skipped = snapshot.skipped
-        // A file whose path another source owns is left alone and reported: writing it would replace that source's
-        // document, and the next pass of that source would put it back.
-        let refused = snapshot.files.compactMap { file in otherSources[file.relativePath].map { (file.relativePath, $0) } }
-        if !refused.isEmpty {
-            snapshot.files.removeAll { otherSources[$0.relativePath] != nil }
-            for (path, owner) in refused.sorted(by: { $0.0 < $1.0 }) {
-                let refusal = DocumentStoreError.ownedByAnotherSource(path: path, source: owner).description
-                summary.failures.append((path, refusal))
-                logger.error("\(refusal)", metadata: ["document": "\(path)", "action": "failed", "source": "\(owner)"])
-            }
-        }
 
         let plan = SyncPlan(
             snapshot: snapshot, records: stored.mapValues(\.planRecord), drifted: drifted, chunking: chunker.signature)
@@ -179,18 +168,12 @@ public struct SyncEngine: Sendable {
     /// were deleted. The statements share one connection, so they run one after the other.
     private static func storedState(
         in store: DocumentStore, for scope: ChangeBatch, contentDirectory: String
-    ) async throws -> (
-        records: [String: StoredDocument], drifted: [String: String], strayEmbeddingsDeleted: Int,
-        otherSources: [String: String]
-    ) {
+    ) async throws -> (records: [String: StoredDocument], drifted: [String: String], strayEmbeddingsDeleted: Int) {
         guard scope.isFullReconcile else {
-            let (paths, folders) = (Array(scope.files), Array(scope.folders))
-            let records = try await store.records(paths: paths, folders: folders)
-            return (records.own, [:], 0, records.others)
+            return (try await store.documents(paths: Array(scope.files), folders: Array(scope.folders)), [:], 0)
         }
         try await store.registerSource(contentDirectory: contentDirectory, host: RagsyncConfiguration.hostName)
-        let records = try await store.records(paths: [], folders: [""])
-        return (records.own, try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings(), records.others)
+        return (try await store.documents(), try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings())
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.
