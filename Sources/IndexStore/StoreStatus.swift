@@ -1,6 +1,6 @@
 // ragsync — StoreStatus: what the database holds for one source, for `ragsync status`.
 
-public import Postgres
+import Postgres
 
 /// The index as one source sees it (documents, chunks, errors, last write) and what the whole database holds
 /// (embeddings per model, rows no source wrote, the sources).

@@ -2,14 +2,26 @@
 
 import Foundation
 
-/// A numeric IP address and a port: `127.0.0.1:9464`, `0.0.0.0:9464` or `[::1]:9464`. Host names are refused:
-/// resolving one at start would make the listen address depend on DNS.
+/// A numeric IP address and a port: `127.0.0.1:9464`, `0.0.0.0:9464` or `[::1]:9464`; port 0 lets the system pick a
+/// free one (the daemon logs it). Host names are refused: resolving one at start would make the listen address depend
+/// on DNS.
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public let host: String
     public let port: UInt16
     public let isIPv6: Bool
 
-    /// Parses `host:port`; nil when it is not a numeric address and a port from 1 to 65535.
+    /// Parses `host:port`; nil when it is not a numeric address and a port from 0 to 65535.
+    /// The same host with another port (the one the system picked for port 0).
+    public func withPort(_ port: UInt16) -> ListenAddress {
+        ListenAddress(host: host, port: port, isIPv6: isIPv6)
+    }
+
+    private init(host: String, port: UInt16, isIPv6: Bool) {
+        self.host = host
+        self.port = port
+        self.isIPv6 = isIPv6
+    }
+
     public init?(_ text: String) {
         let host: Substring
         let port: Substring
@@ -24,7 +36,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
             port = text[text.index(after: colon)...]
             isIPv6 = false
         }
-        guard let number = UInt16(port), number > 0 else { return nil }
+        guard let number = UInt16(port) else { return nil }
         self.host = String(host)
         self.port = number
         guard withSockaddr({ _, _ in 0 }) == 0 else { return nil }

@@ -20,6 +20,6 @@ public struct MetricsEndpointError: Error, CustomStringConvertible {
             code == EADDRINUSE
             ? "another process listens there; pick a free port"
             : code == EADDRNOTAVAIL ? "this machine has no such address; use 127.0.0.1 or one of its own" : "check the address"
-        return "RAGSYNC_METRICS_LISTEN=\(address): \(call) failed: \(reason); \(advice)"
+        return "\(call) on \(address) failed: \(reason); \(advice)"
     }
 }

@@ -12,7 +12,7 @@ public import Prometheus
 /// Requests other than `GET`/`HEAD /metrics` get 404 or 405; a client that sends nothing within 2 seconds, or more
 /// than 8 KB of headers, is dropped. Nothing from a request reaches the registry or the log but its method and path.
 public final class PrometheusEndpoint: @unchecked Sendable {
-    /// The address it listens on, as given (`127.0.0.1:9464`).
+    /// The address it listens on (`127.0.0.1:9464`), with the port the system picked when port 0 was given.
     public let address: ListenAddress
     private let registry: PrometheusCollectorRegistry
     private let beforeScrape: @Sendable () -> Void
@@ -30,11 +30,34 @@ public final class PrometheusEndpoint: @unchecked Sendable {
         address: ListenAddress, registry: PrometheusCollectorRegistry, logger: Logger,
         beforeScrape: @escaping @Sendable () -> Void = {}
     ) throws(MetricsEndpointError) {
-        self.address = address
         self.registry = registry
         self.logger = logger
         self.beforeScrape = beforeScrape
-        self.socket = try Self.listeningSocket(on: address)
+        let socket = try Self.listeningSocket(on: address)
+        self.socket = socket
+        self.address = address.withPort(Self.boundPort(of: socket) ?? address.port)
+    }
+
+    /// The local port of a bound socket.
+    private static func boundPort(of socket: Int32) -> UInt16? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let found = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard found == 0 else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            }
+        default:
+            return nil
+        }
     }
 
     deinit {

@@ -7,12 +7,22 @@ import Testing
 @Suite("Metrics of the running daemon")
 struct MetricsTests {
     @Test func aScrapeWhileDocumentsChangeCountsEveryChange() async throws {
-        let port = try MetricsScraper.freePort()
+        // Port 0: the system picks a free one and the daemon logs it (a port chosen here first could be taken by a
+        // test running beside this one before the daemon binds it).
         try await WatchHarness.with(
-            files: ["a.md": document("A", "First version.")], environment: ["RAGSYNC_METRICS_LISTEN": "127.0.0.1:\(port)"]
+            files: ["a.md": document("A", "First version.")], environment: ["RAGSYNC_METRICS_LISTEN": "127.0.0.1:0"]
         ) { harness in
-            try await Self.checkCountsFollowChanges(harness, port: port)
+            try await Self.checkCountsFollowChanges(harness, port: try Self.metricsPort(in: harness.daemon.log))
         }
+    }
+
+    /// The port in the daemon's "serving metrics on http://127.0.0.1:PORT/metrics" line.
+    private static func metricsPort(in log: String) throws -> UInt16 {
+        let marker = "serving metrics on http://127.0.0.1:"
+        guard let start = log.range(of: marker)?.upperBound,
+            let port = UInt16(log[start...].prefix { $0.isNumber }), port != 0
+        else { throw TestSetupError("the daemon never said where it serves metrics:\n\(log)") }
+        return port
     }
 
     private static func checkCountsFollowChanges(_ harness: WatchHarness, port: UInt16) async throws {

@@ -84,7 +84,7 @@ public struct IndexingDaemon: Sendable {
                     address: address, registry: registry, logger: logger, beforeScrape: { metrics.refreshDerivedGauges() })
             } catch {
                 // A port another process holds, or an address this machine lacks: the operator must change it.
-                throw ConfigurationError(setting: "RAGSYNC_METRICS_LISTEN", problem: "\(error.description)")
+                throw ConfigurationError(setting: "RAGSYNC_METRICS_LISTEN=\(address)", problem: "\(error.description)")
             }
             services.append(DaemonService("metrics") { try await serve(endpoint) })
         }
