@@ -160,23 +160,6 @@ struct VectorIndexTests {
         }
     }
 
-    @Test func aCommittedDocumentIsAnnouncedOnTheRagsyncChannel() async throws {
-        try await PipelineHarness.with { harness in
-            let store = try await harness.store()
-            let listener = try PostgresConnection(url: harness.databaseURL)
-            try listener.execute("LISTEN ragsync")
-            var generator = ClusteredVectors(dimensions: 256, clusters: 2, seed: 1)
-            _ = try await generator.fill(store, from: 0, to: 3, chunksPerDocument: 3)
-            let notifications = try listener.waitForNotifications(timeout: .seconds(10))
-            let first = try #require(notifications.first)
-            #expect(first.channel == "ragsync")
-            let payload = try JSONSerialization.jsonObject(with: Data(first.payload.utf8)) as? [String: Any]
-            #expect(payload?["action"] as? String == "indexed")
-            #expect(payload?["source_file"] as? String == "synthetic/doc0.md")
-            #expect(payload?["chunks"] as? Int == 3)
-        }
-    }
-
     @Test(arguments: ["origin-uuid", "origin-integer"])
     func searchLogLandsInQueryLogsOfEitherIdType(fixture: String) async throws {
         try await TestDatabase.withFreshDatabase { url in
