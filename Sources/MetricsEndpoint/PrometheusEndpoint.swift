@@ -92,8 +92,15 @@ public final class PrometheusEndpoint: @unchecked Sendable {
             guard listening >= 0 else { return }
             let client = Glibc.accept(listening, nil, nil)
             if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // closed
+                let code = errno
+                if code == EINTR || code == ECONNABORTED { continue }
+                // After close() this is the expected end; otherwise scrapes stop, and the log says why.
+                if lock.withLock({ socket >= 0 }) {
+                    logger.warning(
+                        "metrics listener on \(address) stopped: \(String(cString: strerror(code)))",
+                        metadata: ["action": "metrics", "error": "\(String(cString: strerror(code)))"])
+                }
+                return
             }
             answer(client)
             _ = Glibc.close(client)

@@ -13,7 +13,8 @@ struct DaemonMetrics: Sendable {
     /// When the last pass that raised no error ended, for `ragsync_seconds_since_last_successful_pass`.
     private let lastSuccess = LastSuccess()
 
-    /// Adds a finished pass; `changeAge` is how long its oldest change had waited when the pass began.
+    /// Adds a finished pass of `batch`, whose oldest change's age (``ChangeBatch/oldestChangeAge``) plus the pass's
+    /// duration is its change-to-commit latency.
     func record(_ summary: SyncSummary, of batch: ChangeBatch) {
         Counter(label: "ragsync_documents_indexed_total").increment(by: summary.indexed)
         Counter(label: "ragsync_documents_renamed_total").increment(by: summary.renamed)
@@ -46,10 +47,14 @@ struct DaemonMetrics: Sendable {
     /// The queue and the watcher, as the status loop sees them.
     func observe(queued: Int, watcher: ContentWatcher.Report) {
         Gauge(label: "ragsync_queue_depth").record(queued)
-        let watches: Int
-        if case .watching(let folders) = watcher.mode { watches = folders } else { watches = 0 }
+        var (watches, polling) = (0, 0)
+        switch watcher.mode {
+        case .watching(let folders): watches = folders
+        case .polling: polling = 1
+        case .waitingForDirectory: break
+        }
         Gauge(label: "ragsync_inotify_watches").record(watches)
-        Gauge(label: "ragsync_polling").record(watches == 0 ? 1 : 0)
+        Gauge(label: "ragsync_polling").record(polling)
         Gauge(label: "ragsync_events_lost").record(watcher.eventsLost)
     }
 
