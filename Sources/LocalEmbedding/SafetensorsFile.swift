@@ -2,7 +2,7 @@
 
 public import Foundation
 
-/// A `.safetensors` file read into memory: its tensor table and raw data.
+/// A `.safetensors` file, mapped read-only (or given in memory): its tensor table and raw data.
 ///
 /// The format: 8 bytes with the header's length (little-endian `UInt64`), a JSON object mapping each tensor name
 /// to `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the end of the header; an optional
@@ -28,6 +28,8 @@ public struct SafetensorsFile: Sendable {
     public let tensors: [String: TensorInfo]
     private let data: Data
     private let dataStart: Int
+    /// The mapping `data` reads, kept alive with this value; nil for a file given in memory.
+    private let mapping: MappedFile?
 
     /// The largest header accepted, as in the reference implementation (100 MB).
     private static let maxHeaderLength = 100_000_000
@@ -40,16 +42,13 @@ public struct SafetensorsFile: Sendable {
     /// - Parameter path: the `.safetensors` file.
     /// - Throws: `LocalModelError` (`unreadableFile`, `malformedSafetensors`) naming the file and the tensor.
     public init(contentsOf path: String) throws(LocalModelError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw LocalModelError(
-                code: .unreadableFile, path: path, detail: "cannot read the file (\(error.localizedDescription))",
-                advice: LocalModelError.installAdvice
-            )
-        }
-        try self.init(data: data, path: path)
+        let mapping = try MappedFile(path: path)
+        // The Data only reads the mapping; `mapping` owns and unmaps it.
+        let data =
+            mapping.bytes.baseAddress.map {
+                Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: mapping.bytes.count, deallocator: .none)
+            } ?? Data()
+        try self.init(data: data, path: path, mapping: mapping)
     }
 
     /// Checks a file already in memory.
@@ -58,6 +57,10 @@ public struct SafetensorsFile: Sendable {
     ///   - path: where it came from, for error messages.
     /// - Throws: `LocalModelError.Code.malformedSafetensors` naming the file and the tensor.
     public init(data: Data, path: String) throws(LocalModelError) {
+        try self.init(data: data, path: path, mapping: nil)
+    }
+
+    private init(data: Data, path: String, mapping: MappedFile?) throws(LocalModelError) {
         func malformed(_ detail: String, tensor: String? = nil) -> LocalModelError {
             LocalModelError(
                 code: .malformedSafetensors, path: path, tensor: tensor, detail: detail,
@@ -106,6 +109,19 @@ public struct SafetensorsFile: Sendable {
         self.tensors = tensors
         self.data = data
         self.dataStart = 8 + Int(headerLength)
+        self.mapping = mapping
+    }
+
+    /// Where a float tensor's values lie in the mapped file, to be used in place; nil when the file was given in
+    /// memory, or the tensor is not 4-byte aligned there, or this machine is not little-endian (callers copy then).
+    /// The pointer is valid while this value (or a copy of it) lives.
+    /// - Throws: as ``floats(_:shape:)``.
+    func mappedFloats(_ name: String, shape: [Int]) throws(LocalModelError) -> UnsafePointer<Float>? {
+        let info = try checkedFloatTensor(name, shape: shape)
+        guard let base = mapping?.bytes.baseAddress, 1.littleEndian == 1 else { return nil }
+        let start = dataStart + info.byteRange.lowerBound
+        guard start % MemoryLayout<Float>.alignment == 0 else { return nil }
+        return (base + start).assumingMemoryBound(to: Float.self)
     }
 
     /// The values of a float tensor, row-major.
@@ -116,6 +132,22 @@ public struct SafetensorsFile: Sendable {
     /// - Throws: `LocalModelError` — `missingTensor`, or `unexpectedTensor` for another shape or a data type
     ///   other than `F32`.
     public func floats(_ name: String, shape: [Int]) throws(LocalModelError) -> [Float] {
+        let info = try checkedFloatTensor(name, shape: shape)
+        let count = info.elementCount
+        let start = dataStart + info.byteRange.lowerBound
+        return data.withUnsafeBytes { raw in
+            [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for index in 0..<count {
+                    let bits = raw.loadUnaligned(fromByteOffset: start + 4 * index, as: UInt32.self)
+                    buffer[index] = Float(bitPattern: UInt32(littleEndian: bits))
+                }
+                initialized = count
+            }
+        }
+    }
+
+    /// The tensor's entry, checked to be F32 of `shape`.
+    private func checkedFloatTensor(_ name: String, shape: [Int]) throws(LocalModelError) -> TensorInfo {
         guard let info = tensors[name] else {
             throw LocalModelError(
                 code: .missingTensor, path: path, tensor: name, detail: "the file has no such tensor",
@@ -134,16 +166,6 @@ public struct SafetensorsFile: Sendable {
                 detail: "its data type is \(info.dtype); only F32 is supported"
             )
         }
-        let count = info.elementCount
-        let start = dataStart + info.byteRange.lowerBound
-        return data.withUnsafeBytes { raw in
-            [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for index in 0..<count {
-                    let bits = raw.loadUnaligned(fromByteOffset: start + 4 * index, as: UInt32.self)
-                    buffer[index] = Float(bitPattern: UInt32(littleEndian: bits))
-                }
-                initialized = count
-            }
-        }
+        return info
     }
 }

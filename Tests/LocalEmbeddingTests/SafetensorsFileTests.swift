@@ -1,7 +1,7 @@
 // ragsync — SafetensorsFileTests: the reader accepts well-formed files and names the problem in broken ones.
 
 import Foundation
-import LocalEmbedding
+@testable import LocalEmbedding
 import Testing
 
 @Suite("Safetensors reader")
@@ -83,6 +83,45 @@ struct SafetensorsFileTests {
         let integers = try SafetensorsFile(data: Self.sample(header: header), path: "int.safetensors")
         let dtype = #expect(throws: LocalModelError.self) { try integers.floats("weight", shape: [2, 3]) }
         #expect(dtype?.code == .unexpectedTensor)
+    }
+
+    @Test("a mapped file's aligned tensor is used in place; one in memory, or not aligned, is copied instead")
+    func alignedTensorsOfAMappedFileAreUsedInPlace() throws {
+        let json = #"{"weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}"#
+        // Safetensors writers pad the header with spaces so that the data starts 8-byte aligned.
+        func padded(toRemainder remainder: Int) -> String {
+            var header = json
+            while (8 + header.utf8.count) % 8 != remainder { header += " " }
+            return header
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("safetensors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        let aligned = folder.appendingPathComponent("aligned.safetensors")
+        try Self.sample(header: padded(toRemainder: 0)).write(to: aligned)
+        let mapped = try SafetensorsFile(contentsOf: aligned.path)
+        let pointer = try #require(try mapped.mappedFloats("weight", shape: [2, 3]))
+        #expect(Array(UnsafeBufferPointer(start: pointer, count: 6)) == [1, 2, 3, 4, 5, 6])
+
+        let unaligned = folder.appendingPathComponent("unaligned.safetensors")
+        try Self.sample(header: padded(toRemainder: 1)).write(to: unaligned)
+        let shifted = try SafetensorsFile(contentsOf: unaligned.path)
+        #expect(try shifted.mappedFloats("weight", shape: [2, 3]) == nil)
+        #expect(try shifted.floats("weight", shape: [2, 3]) == [1, 2, 3, 4, 5, 6])
+
+        let inMemory = try SafetensorsFile(data: Self.sample(header: padded(toRemainder: 0)), path: "memory.safetensors")
+        #expect(try inMemory.mappedFloats("weight", shape: [2, 3]) == nil)
+        #expect(throws: LocalModelError.self) { try mapped.mappedFloats("weight", shape: [3, 2]) }
+    }
+
+    @Test("a missing model file is an error naming it")
+    func missingFileIsAnError() {
+        let error = #expect(throws: LocalModelError.self) {
+            try SafetensorsFile(contentsOf: "/nonexistent/model.safetensors")
+        }
+        #expect(error?.code == .unreadableFile)
+        #expect(error?.path == "/nonexistent/model.safetensors")
     }
 
     @Test("a header that is not JSON is an error")
