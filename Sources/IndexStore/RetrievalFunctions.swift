@@ -116,7 +116,7 @@ public enum RetrievalFunctions {
                 query_embedding vector, match_count integer DEFAULT 10, filter jsonb DEFAULT '{}',
                 one_per_document boolean DEFAULT false)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
-                           category text, content text, similarity double precision)
+                           category text, content text, similarity double precision, source text)
             \(functionOptions)
             BEGIN
                 PERFORM ragsync_use_measured_search_settings();
@@ -130,13 +130,17 @@ public enum RetrievalFunctions {
                     WHERE (filter = '{}'::jsonb OR ragsync_chunk_matches(c, e.embedding_model, filter))
                     ORDER BY e.embedding <=> query_embedding
                     LIMIT CASE WHEN one_per_document THEN greatest(match_count, 10) * 10 ELSE match_count END
+                ), owned AS (
+                    -- A document is a path within a source (a source name holds no control character).
+                    SELECT n.*, coalesce(r.source, '') AS source
+                    FROM nearest n LEFT JOIN ragsync_chunks r ON r.chunk_id = n.chunk_id
                 ), best AS (
-                    SELECT DISTINCT ON (CASE WHEN one_per_document THEN n.source_file ELSE n.chunk_id::text END) n.*
-                    FROM nearest n
-                    ORDER BY CASE WHEN one_per_document THEN n.source_file ELSE n.chunk_id::text END, n.distance
+                    SELECT DISTINCT ON (CASE WHEN one_per_document THEN n.source || E'\\n' || n.source_file ELSE n.chunk_id::text END) n.*
+                    FROM owned n
+                    ORDER BY CASE WHEN one_per_document THEN n.source || E'\\n' || n.source_file ELSE n.chunk_id::text END, n.distance
                 )
                 SELECT b.chunk_id, b.source_file, b.document_title, b.heading_path, b.category, b.content,
-                       1 - b.distance
+                       1 - b.distance, b.source
                 FROM best b ORDER BY b.distance LIMIT match_count;
             END
             $$;
@@ -157,7 +161,7 @@ public enum RetrievalFunctions {
                 chunk_weight double precision DEFAULT 1.3)
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, text_rank integer,
-                           semantic_rank integer, score double precision)
+                           semantic_rank integer, score double precision, source text)
             \(functionOptions)
             DECLARE
                 candidates integer := greatest(match_count, 20) * CASE WHEN one_per_document THEN 10 ELSE 2 END;
@@ -240,19 +244,23 @@ public enum RetrievalFunctions {
                                + coalesce(full_text_weight / (rrf_k + f.rank), 0.0) AS score
                     FROM semantic_ranked s FULL JOIN full_text f ON f.chunk_id = s.chunk_id
                 ), best AS (
-                    SELECT DISTINCT ON (CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END)
+                    SELECT DISTINCT ON (CASE WHEN one_per_document THEN coalesce(r.source, '') || E'\\n' || c.source_file
+                                             ELSE c.chunk_id::text END)
                            c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
-                           c.category, c.content, u.similarity, u.text_rank, u.semantic_rank, u.score
+                           c.category, c.content, u.similarity, u.text_rank, u.semantic_rank, u.score,
+                           coalesce(r.source, '') AS source
                     FROM fused u JOIN document_chunks c ON c.chunk_id = u.chunk_id
-                    ORDER BY CASE WHEN one_per_document THEN c.source_file ELSE c.chunk_id::text END, u.score DESC
+                    LEFT JOIN ragsync_chunks r ON r.chunk_id = u.chunk_id
+                    ORDER BY CASE WHEN one_per_document THEN coalesce(r.source, '') || E'\\n' || c.source_file
+                                  ELSE c.chunk_id::text END, u.score DESC
                 ), placed AS (
-                    SELECT b.*, row_number() OVER (PARTITION BY b.source_file ORDER BY b.score DESC) AS place
+                    SELECT b.*, row_number() OVER (PARTITION BY b.source, b.source_file ORDER BY b.score DESC) AS place
                     FROM best b
                 )
                 -- Three chunks per document first, then the rest: chunks of the best documents, all lifted together,
                 -- would otherwise crowd every other document out of a long list.
                 SELECT p.chunk_id, p.source_file, p.document_title, p.heading_path, p.category, p.content,
-                       p.similarity, p.text_rank, p.semantic_rank, p.score
+                       p.similarity, p.text_rank, p.semantic_rank, p.score, p.source
                 FROM placed p ORDER BY p.place > 3, p.score DESC, p.semantic_rank NULLS LAST LIMIT match_count;
             END
             $$;
@@ -305,22 +313,24 @@ extension RetrievalFunctions {
         case .vector:
             let rows = try connection.query(
                 """
-                SELECT chunk_id::text, source_file, document_title, heading_path, category, content, similarity
+                SELECT chunk_id::text, source_file, document_title, heading_path, category, content, similarity, source
                 FROM match_document_chunks($1::vector, $2, $3::jsonb, $4)
                 """, [request.vector, request.count, request.filter.jsonText, request.onePerDocument])
             return try rows.decoded { row throws(PostgresError) in
                 let similarity = try row.optionalDouble(6)
-                return RetrievedChunk(
+                var chunk = RetrievedChunk(
                     chunkId: try row.string(0), sourceFile: try row.string(1), title: row.optionalString(2),
                     headingPath: row.optionalString(3), category: row.optionalString(4),
                     content: row.optionalString(5) ?? "", similarity: similarity, score: similarity ?? 0,
                     textRank: nil, semanticRank: nil)
+                chunk.source = row.optionalString(7) ?? ""
+                return chunk
             }
         case .hybrid, .text:
             let rows = try connection.query(
                 """
                 SELECT chunk_id::text, source_file, document_title, heading_path, category, content, similarity,
-                       text_rank, semantic_rank, score
+                       text_rank, semantic_rank, score, source
                 FROM hybrid_search_document_chunks($1, $2::vector, $3, $4::jsonb, $5, $6, $7, $8)
                 """,
                 [
@@ -328,12 +338,14 @@ extension RetrievalFunctions {
                     request.mode == .text ? 0.0 : request.semanticWeight, request.rrfK, request.onePerDocument,
                 ])
             return try rows.decoded { row throws(PostgresError) in
-                RetrievedChunk(
+                var chunk = RetrievedChunk(
                     chunkId: try row.string(0), sourceFile: try row.string(1), title: row.optionalString(2),
                     headingPath: row.optionalString(3), category: row.optionalString(4),
                     content: row.optionalString(5) ?? "", similarity: try row.optionalDouble(6),
                     score: try row.optionalDouble(9) ?? 0, textRank: try row.optionalInt(7),
                     semanticRank: try row.optionalInt(8))
+                chunk.source = row.optionalString(10) ?? ""
+                return chunk
             }
         }
     }

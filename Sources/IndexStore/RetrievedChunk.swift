@@ -14,6 +14,8 @@ public struct RetrievedChunk: Sendable {
     public var score: Double
     public var textRank: Int?
     public var semanticRank: Int?
+    /// The source (content directory) the chunk belongs to; "" for rows no source wrote.
+    public var source: String = ""
 
     public init(
         chunkId: String, sourceFile: String, title: String?, headingPath: String?, category: String?, content: String,

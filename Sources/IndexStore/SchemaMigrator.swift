@@ -193,6 +193,7 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 8, name: "full text in a table of its own", apply: moveSearchVectors),
         Migration(version: 9, name: "the chunk's own similarity as a vote in hybrid search", apply: recreateRetrievalFunctions),
         Migration(version: 10, name: "one path in several sources", apply: keyDocumentsBySource),
+        Migration(version: 11, name: "the SQL functions return each chunk's source", apply: recreateRetrievalFunctions),
     ]
 
     /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document

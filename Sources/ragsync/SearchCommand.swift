@@ -80,6 +80,7 @@ struct SearchCommand: AsyncParsableCommand {
         func number(_ value: Double?) -> JSONValue { value.map(JSONValue.double) ?? .null }
         let object: [String: JSONValue] = [
             "rank": .int(rank), "chunk_id": .string(hit.chunkId), "source_file": .string(hit.sourceFile),
+            "source": .string(hit.source),
             "document_title": optional(hit.title), "heading_path": optional(hit.headingPath),
             "category": optional(hit.category), "content": .string(hit.content), "similarity": number(hit.similarity),
             "score": .double(hit.score), "text_rank": hit.textRank.map(JSONValue.int) ?? .null,

@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
             #expect(report.schema.chunkIdType == .uuid)
             #expect(report.schema.embeddingDimensions == 1536)
             let tables = try await client.query(
@@ -64,7 +64,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(report.schema.retrievedChunkIdsType == .array(element: "uuid"))

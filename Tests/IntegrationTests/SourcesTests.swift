@@ -52,6 +52,15 @@ struct SourcesTests {
                 #expect(try await harness.sync(environment: secondSite).indexed == 1)
                 #expect(try await harness.sync().unchanged == 1, "the first site's pass leaves the second's page alone")
                 #expect(try await Self.pages(harness) == ["The first site's page, about sailing.", "The second site's page, about climbing."])
+                // One row per document is one per site, each naming its source.
+                let vector = try await harness.client.query("SELECT embedding::text FROM chunk_embeddings LIMIT 1").scalar
+                for function in ["match_document_chunks($1::vector, 10, '{}', true)",
+                                 "hybrid_search_document_chunks('about', $1::vector, 10, '{}', one_per_document => true)"] {
+                    let sources = try await harness.client.query(
+                        "SELECT source FROM \(function) WHERE source_file = 'about.md'", [vector]
+                    ).rows.compactMap { $0.first ?? nil }
+                    #expect(Set(sources) == [try harness.configuration().source, try harness.configuration(environment: secondSite).source], "\(function)")
+                }
 
                 // An edit and a deletion in one site touch that site's page only.
                 try Self.write("# About\n\nThe second site's page, edited.\n", to: "about.md", in: second)
