@@ -78,6 +78,25 @@ public struct DocumentStore: Sendable {
         }
     }
 
+    /// The other source on `host` that holds the most of this source's documents with the same path and bytes, with
+    /// how many it holds and how many this source has; nil when no other source on the host shares one.
+    public func sourceSharingTheMostDocuments(onHost host: String) async throws -> (source: String, shared: Int, total: Int)? {
+        let rows = try await client.query(
+            """
+            WITH mine AS (
+                SELECT source_file, content_hash FROM ragsync_documents WHERE source = $1 AND content_hash IS NOT NULL
+            )
+            SELECT o.source, count(*), (SELECT count(*) FROM mine)
+            FROM mine m
+            JOIN ragsync_documents o ON o.source_file = m.source_file AND o.content_hash = m.content_hash
+            JOIN ragsync_sources s ON s.name = o.source AND s.host = $2
+            WHERE o.source NOT IN ($1, '')
+            GROUP BY o.source ORDER BY 2 DESC, 1 LIMIT 1
+            """, [source, host])
+        return try rows.decoded { row throws(PostgresError) in (try row.string(0), try row.int(1), try row.int(2)) }.first
+            .map { (source: $0.0, shared: $0.1, total: $0.2) }
+    }
+
     /// Every source with its documents, chunks and when it last ran; documents no source owns yet are listed
     /// under a nil name.
     public func sources() async throws -> [SourceSummary] {

@@ -115,6 +115,27 @@ struct SourcesTests {
         }
     }
 
+    @Test func aFolderThatMovedIsNoticedAsACopyOfItsOldSource() async throws {
+        try await PipelineHarness.with { harness in
+            try await Self.withSecondFolder { moved in
+                for index in 0..<12 {
+                    let text = "# Page \(index)\n\nThe text of page \(index).\n"
+                    try harness.write("page-\(index).md", text)
+                    try Self.write(text, to: "page-\(index).md", in: moved)
+                }
+                let first = try await harness.sync()
+                #expect(first.likelyCopyOf == nil)
+                // The folder's new path gives it a new default name: its first pass indexes it all again.
+                let second = try await harness.sync(environment: ["RAGSYNC_CONTENT_DIR": moved.path])
+                let copy = try #require(second.likelyCopyOf)
+                #expect(copy.source == (try harness.configuration().source))
+                #expect(copy.shared == 12 && copy.total == 12)
+                #expect(second.lines.contains { $0.hasPrefix("note: 12 of 12 documents") && $0.contains("ragsync sources remove") })
+                #expect(second.chunksEmbedded == 0, "the copy's chunks reuse the stored embeddings")
+            }
+        }
+    }
+
     @Test func theQueryFunctionsFilterBySource() async throws {
         try await PipelineHarness.with { harness in
             try await Self.withSecondFolder { second in

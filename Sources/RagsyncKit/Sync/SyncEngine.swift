@@ -140,8 +140,25 @@ public struct SyncEngine: Sendable {
                 "not deleting \(vanished.count) document(s) missing from disk: a folder could not be listed",
                 metadata: ["documents": "\(vanished.count)"])
         }
+        if scope.isFullReconcile, summary.indexed >= Self.copyCheckMinimum {
+            try await noticeCopies(into: &summary)
+        }
         summary.seconds = (ContinuousClock.now - started).seconds
         return summary
+    }
+
+    /// Documents a full pass must index before it looks for a source it copies (a moved folder's first pass indexes
+    /// all of them again under its new name).
+    static let copyCheckMinimum = 10
+
+    /// Says so when most of this source's documents are, path and bytes, another source's on this host.
+    private func noticeCopies(into summary: inout SyncSummary) async throws {
+        guard let (source, shared, total) = try await store.sourceSharingTheMostDocuments(onHost: RagsyncConfiguration.hostName),
+            shared >= Self.copyCheckMinimum, shared * 5 >= total * 4
+        else { return }
+        let copy = SourceCopy(source: source, shared: shared, total: total)
+        summary.likelyCopyOf = copy
+        logger.notice("\(copy.notice)", metadata: ["action": "duplicate-source", "source": "\(source)"])
     }
 
     /// How many chunks the re-cut files will have and how many inputs (chunks and outlines with no embedding yet)

@@ -32,6 +32,9 @@ public struct SyncSummary: Sendable {
     public var outage: EmbeddingError?
     /// The last document written, moved or removed, for STATUS.
     public var lastChanged: String?
+    /// Set when most documents of this pass's source have the same path and bytes in another source on this host:
+    /// the folder probably moved (a new default source name) and its old source's rows are duplicates.
+    public var likelyCopyOf: SourceCopy?
     public var chunksEmbedded = 0
     public var chunksReused = 0
     public var tokensSent = 0
@@ -66,9 +69,23 @@ public struct SyncSummary: Sendable {
             "time: \(String(format: "%.2f", seconds)) s",
         ]
         if let refusedDeletion { lines.append("not deleted: \(refusedDeletion)") }
+        if let copy = likelyCopyOf { lines.append("note: \(copy.notice)") }
         for failure in failures { lines.append("failed: \(failure.path): \(failure.reason)") }
         for skip in skipped { lines.append("skipped: \(skip.path): \(skip.reason)") }
         return lines
     }
 }
 
+/// Another source on this host that holds most of a source's documents, byte for byte.
+public struct SourceCopy: Sendable, Equatable {
+    public var source: String
+    public var shared: Int
+    public var total: Int
+
+    /// What to tell the operator.
+    public var notice: String {
+        "\(shared) of \(total) documents have the same path and bytes in the source \(source) on this host; if this "
+            + "folder moved from there, remove the old one (`ragsync sources remove \(source)`), or keep the old name "
+            + "with RAGSYNC_SOURCE=\(source)"
+    }
+}
