@@ -128,16 +128,18 @@ struct DocumentWriter {
 
     /// Makes this source the owner of these paths' documents and chunks that no source owns yet (written before
     /// sources existed), so the write updates them instead of adding a second document.
+    /// One statement, so a write of a document every source already owns (the usual case once a full pass ran) pays
+    /// one round trip for it, both updates finding nothing through the indexes on (source, path).
     private func adoptUnowned(_ paths: [String], on connection: PostgresConnection) throws {
         try connection.query(
             """
-            UPDATE ragsync_documents d SET source = $2
-            WHERE d.source = '' AND d.source_file = ANY($1::text[])
-              AND NOT EXISTS (SELECT 1 FROM ragsync_documents o WHERE o.source = $2 AND o.source_file = d.source_file)
+            WITH documents AS (
+                UPDATE ragsync_documents d SET source = $2
+                WHERE d.source = '' AND d.source_file = ANY($1::text[])
+                  AND NOT EXISTS (SELECT 1 FROM ragsync_documents o WHERE o.source = $2 AND o.source_file = d.source_file)
+            )
+            UPDATE ragsync_chunks SET source = $2 WHERE source = '' AND source_file = ANY($1::text[])
             """, [PostgresArray(paths), source])
-        try connection.query(
-            "UPDATE ragsync_chunks SET source = $2 WHERE source = '' AND source_file = ANY($1::text[])",
-            [PostgresArray(paths), source])
     }
 
     /// The ids of this source's chunk rows of these paths (see ``ownChunks``).

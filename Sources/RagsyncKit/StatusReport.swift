@@ -1,7 +1,7 @@
 // ragsync — StatusReport: `ragsync status` as lines for people and as JSON for monitoring scripts.
 
-import Foundation
 public import IndexStore
+import Indexer
 
 /// The settings in force (secrets masked) and what the database holds for this source, in the two forms
 /// `ragsync status` prints. Both carry the same facts.
@@ -35,84 +35,31 @@ public struct StatusReport: Sendable {
         return lines
     }
 
-    /// The report as one JSON object (keys in snake case, sorted), for scripts.
-    public func json() throws -> String {
-        let document = Document(
-            settings: Dictionary(settings.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
-            source: source, documents: store.documents, chunks: store.chunks,
-            embeddings: Dictionary(
-                store.embeddingsByModel.map { ($0.model, $0.count) }, uniquingKeysWith: { first, second in first + second }),
-            lastIndexed: store.lastIndexed, unmanagedSourceFiles: store.unmanagedSourceFiles,
-            documentsInError: store.failures.map { Document.Failure(path: $0.path, error: $0.error) },
-            sources: store.sources.map {
-                Document.Source(
-                    name: $0.name, host: $0.host, contentDir: $0.contentDirectory, lastSeen: $0.lastSeen,
-                    documents: $0.documents, chunks: $0.chunks, current: $0.name == source)
-            })
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
-    }
-
-    /// The JSON shape. Optional values are written as null, not left out, so scripts can rely on every key.
-    private struct Document: Encodable {
-        struct Failure: Encodable {
-            var path: String
-            var error: String
-        }
-
-        struct Source: Encodable {
-            var name: String?
-            var host: String?
-            var contentDir: String?
-            var lastSeen: String?
-            var documents: Int
-            var chunks: Int
-            var current: Bool
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(name, forKey: .name)
-                try container.encode(host, forKey: .host)
-                try container.encode(contentDir, forKey: .contentDir)
-                try container.encode(lastSeen, forKey: .lastSeen)
-                try container.encode(documents, forKey: .documents)
-                try container.encode(chunks, forKey: .chunks)
-                try container.encode(current, forKey: .current)
-            }
-
-            enum CodingKeys: String, CodingKey {
-                case name, host, contentDir, lastSeen, documents, chunks, current
-            }
-        }
-
-        var settings: [String: String]
-        var source: String
-        var documents: Int
-        var chunks: Int
-        var embeddings: [String: Int]
-        var lastIndexed: String?
-        var unmanagedSourceFiles: Int
-        var documentsInError: [Failure]
-        var sources: [Source]
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(settings, forKey: .settings)
-            try container.encode(source, forKey: .source)
-            try container.encode(documents, forKey: .documents)
-            try container.encode(chunks, forKey: .chunks)
-            try container.encode(embeddings, forKey: .embeddings)
-            try container.encode(lastIndexed, forKey: .lastIndexed)
-            try container.encode(unmanagedSourceFiles, forKey: .unmanagedSourceFiles)
-            try container.encode(documentsInError, forKey: .documentsInError)
-            try container.encode(sources, forKey: .sources)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case settings, source, documents, chunks, embeddings, lastIndexed, unmanagedSourceFiles, documentsInError
-            case sources
-        }
+    /// The report as one JSON object (keys sorted), for scripts. Every key is always there: an unknown value is
+    /// `null`, not left out.
+    public func json() -> String {
+        func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        var embeddings: [String: JSONValue] = [:]
+        for entry in store.embeddingsByModel { embeddings[entry.model] = .int(entry.count) }
+        let object: [String: JSONValue] = [
+            "settings": .object(Dictionary(settings.map { ($0.name, .string($0.value)) }, uniquingKeysWith: { _, last in last })),
+            "source": .string(source),
+            "documents": .int(store.documents),
+            "chunks": .int(store.chunks),
+            "embeddings": .object(embeddings),
+            "last_indexed": optional(store.lastIndexed),
+            "unmanaged_source_files": .int(store.unmanagedSourceFiles),
+            "documents_in_error": .array(
+                store.failures.map { .object(["path": .string($0.path), "error": .string($0.error)]) }),
+            "sources": .array(
+                store.sources.map {
+                    .object([
+                        "name": optional($0.name), "host": optional($0.host), "content_dir": optional($0.contentDirectory),
+                        "last_seen": optional($0.lastSeen), "documents": .int($0.documents), "chunks": .int($0.chunks),
+                        "current": .bool($0.name == source),
+                    ])
+                }),
+        ]
+        return JSONValue.object(object).jsonText
     }
 }

@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
                 configuration: configuration, logger: Logger(label: "ragsync.status"))
             let report = StatusReport(configuration: configuration, store: try await context.store.status())
             if json {
-                print(try report.json())
+                print(report.json())
             } else {
                 for line in report.lines { print(line) }
             }

@@ -18,7 +18,7 @@ struct StatusReportTests {
             let report = StatusReport(configuration: configuration, store: try await harness.store().status())
 
             let object = try #require(
-                try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as? [String: Any])
+                try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
             #expect(object["documents"] as? Int == 2)
             #expect(object["chunks"] as? Int == 2)
             #expect(object["source"] as? String == configuration.source)
