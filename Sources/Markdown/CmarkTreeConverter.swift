@@ -1,6 +1,7 @@
 // ragsync — CmarkTreeConverter: runs cmark-gfm and converts its node tree into MarkdownBlock values.
 
 internal import CCmarkGFM
+import Synchronization
 
 /// Registers the GFM core extensions exactly once per process.
 ///
@@ -10,6 +11,12 @@ private let coreExtensionsRegistered: Bool = {
     cmark_gfm_core_extensions_ensure_registered()
     return true
 }()
+
+/// One parse at a time in the process: cmark-gfm adds an extension's special characters (`~` for strikethrough) to a
+/// table shared by every parser while it parses inlines and removes them when done, so a parse finishing on one thread
+/// made another miss `~~text~~` (seen once in the test suite, which parses on many threads). Parses are short and the
+/// daemon runs one at a time anyway.
+private let parsing = Mutex(())
 
 /// The GFM syntax extensions attached to every parser.
 private let extensionNames = ["table", "strikethrough", "autolink"]
@@ -23,6 +30,11 @@ enum CmarkTreeConverter {
     /// - Parameter text: Markdown source.
     /// - Returns: The flattened blocks in source order.
     static func blocks(parsing text: String) -> [MarkdownBlock] {
+        parsing.withLock { _ in blocksAlone(parsing: text) }
+    }
+
+    /// ``blocks(parsing:)`` without the lock.
+    private static func blocksAlone(parsing text: String) -> [MarkdownBlock] {
         // trap: a constant set once at load; no document can change it.
         precondition(coreExtensionsRegistered)
         guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else {
