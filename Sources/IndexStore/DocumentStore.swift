@@ -429,14 +429,22 @@ public struct DocumentUpdate: Sendable {
     public var outlineHash: String?
     /// The outline's vector when it was just embedded; nil when the store has one for the hash already.
     public var outlineVector: [Float]?
+    /// The outline's text, kept so another model can embed it from the database (`ragsync reembed`).
+    public var outlineText: String?
+    /// The description the chunks' embedded texts carry under their context line ("" for none), kept for the same
+    /// reason (``EmbeddedText``).
+    public var description: String
 
     public init(
         sourceFile: String, contentHash: String, byteCount: Int, title: String, category: String?, chunks: [ChunkRow],
-        chunking: String = "", outlineHash: String? = nil, outlineVector: [Float]? = nil
+        chunking: String = "", outlineHash: String? = nil, outlineVector: [Float]? = nil, outlineText: String? = nil,
+        description: String = ""
     ) {
         self.chunking = chunking
         self.outlineHash = outlineHash
         self.outlineVector = outlineVector
+        self.outlineText = outlineText
+        self.description = description
         self.sourceFile = sourceFile
         self.contentHash = contentHash
         self.byteCount = byteCount

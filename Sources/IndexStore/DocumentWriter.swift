@@ -59,18 +59,19 @@ struct DocumentWriter {
         try connection.query(
             """
             INSERT INTO ragsync_documents
-                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source)
-            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6
-            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[]) AS t(path, hash, bytes, chunks, chunking)
+                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source, description)
+            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6, t.description
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $7::text[])
+                AS t(path, hash, bytes, chunks, chunking, description)
             ON CONFLICT (source, source_file) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
                 chunk_count = EXCLUDED.chunk_count, chunking = EXCLUDED.chunking, failed_hash = NULL, last_error = NULL,
-                failed_at = NULL, indexed_at = now(), updated_at = now()
+                failed_at = NULL, indexed_at = now(), updated_at = now(), description = EXCLUDED.description
             """,
             [
                 PostgresArray(paths), PostgresArray(updates.map(\.contentHash)),
                 PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
-                PostgresArray(updates.map(\.chunking)), source,
+                PostgresArray(updates.map(\.chunking)), source, PostgresArray(updates.map(\.description)),
             ])
         try writeOutlines(updates, on: connection)
         try recordChunkIds(
@@ -84,10 +85,15 @@ struct DocumentWriter {
     private func writeOutlines(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws {
         try connection.query(
             """
-            UPDATE ragsync_documents d SET outline_hash = t.hash
-            FROM unnest($1::text[], $2::text[]) AS t(path, hash)
-            WHERE d.source = $3 AND d.source_file = t.path AND d.outline_hash IS DISTINCT FROM t.hash
-            """, [PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map { $0.outlineHash }), source])
+            UPDATE ragsync_documents d SET outline_hash = t.hash, outline_text = t.text
+            FROM unnest($1::text[], $2::text[], $4::text[]) AS t(path, hash, text)
+            WHERE d.source = $3 AND d.source_file = t.path
+              AND (d.outline_hash IS DISTINCT FROM t.hash OR d.outline_text IS DISTINCT FROM t.text)
+            """,
+            [
+                PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map { $0.outlineHash }), source,
+                PostgresArray(updates.map { $0.outlineText }),
+            ])
         let fresh = updates.compactMap { update in
             update.outlineHash.flatMap { hash in update.outlineVector.map { (hash: hash, vector: $0) } }
         }
@@ -97,7 +103,7 @@ struct DocumentWriter {
             INSERT INTO ragsync_outline_embeddings (outline_hash, embedding_model, embedding)
             SELECT t.hash, $3, t.v FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
             ON CONFLICT (outline_hash, embedding_model) DO NOTHING
-            """, [PostgresArray(fresh.map(\.hash)), vectorArray(fresh.map(\.vector)), model])
+            """, [PostgresArray(fresh.map(\.hash)), schema.vectorParameter(fresh.map(\.vector)), model])
     }
 
     func rename(from oldPath: String, to newPath: String, on connection: PostgresConnection) throws {
@@ -299,7 +305,7 @@ struct DocumentWriter {
                 INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
                 SELECT t.id::\(idType), t.v, $3 FROM unnest($1::text[], $2::vector[]) AS t(id, v)
                 """,
-                [PostgresArray(given.map(\.id)), vectorArray(given.map(\.vector)), model])
+                [PostgresArray(given.map(\.id)), schema.vectorParameter(given.map(\.vector)), model])
         }
         let copied = chunks.filter { $0.chunk.vector == nil }
         guard !copied.isEmpty else { return }
@@ -321,11 +327,6 @@ struct DocumentWriter {
         }
     }
 
-    /// Vectors in binary when the `vector` type's OID is known, else as text.
-    private func vectorArray(_ vectors: [[Float]]) -> any PostgresEncodable {
-        guard let oid = schema.vectorTypeOID else { return PostgresArray(vectors.map { PostgresVector($0).postgresText }) }
-        return PostgresVectorArray(vectors, vectorTypeOID: oid)
-    }
 
     /// Updates position and metadata of kept chunks, only where something changed.
     private func updateKept(

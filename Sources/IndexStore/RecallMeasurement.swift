@@ -37,23 +37,24 @@ public struct RecallMeasurement: Sendable {
         var queries: [Query]
     }
 
-    /// Measures with the settings the contract reads (pass `probes`/`efSearch` to try other values).
-    /// - Returns: nil when there are no embeddings.
+    /// Measures `model`'s search with the settings the contract reads (pass `probes`/`efSearch` to try others).
+    /// - Returns: nil when there are no embeddings of the model.
     public func measure(
-        on connection: PostgresConnection, probes: Int? = nil, efSearch: Int? = nil
+        model: String, on connection: PostgresConnection, probes: Int? = nil, efSearch: Int? = nil
     ) throws -> Result? {
-        guard let sample = try sample(on: connection) else { return nil }
+        guard let sample = try sample(model: model, on: connection) else { return nil }
         return try measure(sample, on: connection, probes: probes, efSearch: efSearch)
     }
 
-    /// Picks the sample queries and finds their exact neighbours.
-    /// - Returns: nil when there are no embeddings.
-    public func sample(on connection: PostgresConnection) throws -> Sample? {
+    /// Picks sample queries among `model`'s vectors and finds their exact neighbours.
+    /// - Returns: nil when there are no embeddings of the model.
+    public func sample(model: String, on connection: PostgresConnection) throws -> Sample? {
         let picked = try connection.query(
             """
             SELECT picked.embedding::text, picked.embedding_model
-            FROM (SELECT embedding, embedding_model FROM chunk_embeddings ORDER BY random() LIMIT $1) AS picked
-            """, [samples]
+            FROM (SELECT embedding, embedding_model FROM chunk_embeddings WHERE embedding_model = $2
+                  ORDER BY random() LIMIT $1) AS picked
+            """, [samples, model]
         ).rows.compactMap { row -> (vector: PostgresVector, model: String)? in
             guard let vector = row[0].flatMap(PostgresVector.init(postgresText:)), let model = row[1] else { return nil }
             return (vector, model)
@@ -100,7 +101,7 @@ public struct RecallMeasurement: Sendable {
         var fewest = Int.max
         for query in sample.queries {
             let distances = try connection.transaction {
-                try connection.query(VectorSearchSQL.settings)
+                try connection.query(VectorSearchSQL.settings, [query.model])
                 if let probes { try connection.query("SELECT set_config('ivfflat.probes', $1, true)", [String(probes)]) }
                 if let efSearch {
                     try connection.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(efSearch)])

@@ -9,8 +9,10 @@ public import Postgres
 /// - `hybrid_search_document_chunks(query_text, query_embedding, match_count, filter, full_text_weight,
 ///   semantic_weight, rrf_k, one_per_document)`: reciprocal rank fusion of that ranking with PostgreSQL full text.
 ///
-/// Both set the probes or ef_search ragsync measured for the current vector index themselves, and filter on
-/// `filter` keys `embedding_model`, `category`, `tags` (a JSON array; every tag must be present) and `source_file`.
+/// Both search the vectors of one model: `filter`'s `embedding_model`, or else the active model
+/// (``ModelCatalog``), through that model's vector index with the probes or ef_search ragsync measured for it. They
+/// filter on `filter` keys `embedding_model`, `category`, `tags` (a JSON array; every tag must be present),
+/// `source_file` and `source`.
 /// The full text lives in `ragsync_chunk_search.search_vector` (title weighted A, headings B, body D), written by ragsync in
 /// the same transaction as its chunk, so the origin tables keep their shape.
 public enum RetrievalFunctions {
@@ -99,14 +101,81 @@ public enum RetrievalFunctions {
                    AND (filter->'tags' IS NULL OR coalesce(c.metadata_json->'tags', '[]'::jsonb) @> (filter->'tags'))
             $$;
 
-            CREATE OR REPLACE FUNCTION ragsync_use_measured_search_settings() RETURNS void
+            -- The models and the vector index record per model (schema 12); created here too because earlier schema
+            -- steps create these functions.
+            CREATE TABLE IF NOT EXISTS ragsync_models (
+                embedding_model text PRIMARY KEY,
+                dimensions integer NOT NULL,
+                registered_at timestamptz NOT NULL DEFAULT now()
+            );
+            ALTER TABLE ragsync_vector_index ADD COLUMN IF NOT EXISTS embedding_model text;
+
+            -- The model searched when a filter names none (`ragsync activate`).
+            CREATE OR REPLACE FUNCTION ragsync_active_model() RETURNS text
+            LANGUAGE sql STABLE AS $$
+                SELECT value FROM ragsync_settings WHERE key = 'active_model'
+            $$;
+
+            DROP FUNCTION IF EXISTS ragsync_use_measured_search_settings();
+            CREATE OR REPLACE FUNCTION ragsync_use_measured_search_settings(model text) RETURNS void
             LANGUAGE sql VOLATILE AS $$
                 SELECT set_config('ivfflat.probes', coalesce((SELECT probes FROM ragsync_vector_index
-                                  WHERE index_name = 'idx_embedding_vector_cosine'), 1)::text, true),
+                                  WHERE embedding_model = model), 1)::text, true),
                        set_config('hnsw.ef_search', coalesce((SELECT ef_search FROM ragsync_vector_index
-                                  WHERE index_name = 'idx_embedding_vector_cosine'), 40)::text, true),
+                                  WHERE embedding_model = model), 40)::text, true),
                        set_config('ivfflat.iterative_scan', 'relaxed_order', true),
                        set_config('hnsw.iterative_scan', 'relaxed_order', true);
+            $$;
+            """)
+        try connection.execute(
+            """
+            -- The max_rows vectors of `model` nearest to the query that pass the filter. The query is built for the
+            -- model, its dimension and its name written in, so that the planner can use the model's partial index
+            -- on (embedding::vector(N)) WHERE embedding_model = '...' (VectorIndexMaintainer); vectors of other
+            -- models, of other dimensions, are never compared.
+            CREATE OR REPLACE FUNCTION ragsync_nearest_chunks(
+                query_embedding vector, model text, max_rows integer, filter jsonb)
+            RETURNS TABLE (chunk_id \(idType), embedding_model text, distance double precision)
+            -- A few rows, so callers join their chunks by key instead of scanning every chunk (the default guess is
+            -- 1,000 rows).
+            LANGUAGE plpgsql STABLE ROWS 50 AS $$
+            #variable_conflict use_column
+            DECLARE
+                dims integer := vector_dims(query_embedding);
+                recorded integer;
+            BEGIN
+                IF query_embedding IS NULL OR max_rows <= 0 THEN
+                    RETURN;
+                END IF;
+                IF model IS NULL THEN
+                    -- No model recorded yet: the table is empty, or written by an older ragsync with one dimension.
+                    RETURN QUERY
+                    SELECT e.chunk_id, e.embedding_model::text, e.embedding <=> query_embedding
+                    FROM chunk_embeddings e
+                    WHERE filter = '{}'::jsonb OR EXISTS (
+                        SELECT 1 FROM document_chunks c
+                        WHERE c.chunk_id = e.chunk_id AND ragsync_chunk_matches(c, e.embedding_model, filter))
+                    ORDER BY e.embedding <=> query_embedding
+                    LIMIT max_rows;
+                    RETURN;
+                END IF;
+                SELECT m.dimensions INTO recorded FROM ragsync_models m WHERE m.embedding_model = model;
+                IF recorded IS NOT NULL AND recorded <> dims THEN
+                    RAISE EXCEPTION 'query_embedding has % dimensions, but the embedding model % has %', dims, model, recorded
+                        USING HINT = 'Embed the question with ' || model || ' (the active model: ragsync_active_model()), '
+                                     || 'or name the question''s model in the filter: {"embedding_model": "..."}';
+                END IF;
+                RETURN QUERY EXECUTE format(
+                    'SELECT e.chunk_id, e.embedding_model::text, (e.embedding::vector(%1$s) <=> $1)::double precision
+                     FROM chunk_embeddings e
+                     WHERE e.embedding_model = %2$L
+                       AND ($3 = ''{}''::jsonb OR EXISTS (
+                           SELECT 1 FROM document_chunks c
+                           WHERE c.chunk_id = e.chunk_id AND ragsync_chunk_matches(c, e.embedding_model, $3)))
+                     ORDER BY e.embedding::vector(%1$s) <=> $1
+                     LIMIT $2', dims, model)
+                USING query_embedding, max_rows, filter;
+            END
             $$;
             """)
         try connection.execute(
@@ -118,18 +187,18 @@ public enum RetrievalFunctions {
             RETURNS TABLE (chunk_id \(idType), source_file text, document_title text, heading_path text,
                            category text, content text, similarity double precision, source text)
             \(functionOptions)
+            DECLARE
+                model text := coalesce(filter->>'embedding_model', ragsync_active_model());
             BEGIN
-                PERFORM ragsync_use_measured_search_settings();
+                PERFORM ragsync_use_measured_search_settings(model);
                 RETURN QUERY
                 WITH nearest AS MATERIALIZED (
                     SELECT c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
-                           c.category, c.content, e.embedding <=> query_embedding AS distance
-                    FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
-                    -- Without a filter no chunk row is built for it: in an exact search (no vector index) that cost
-                    -- 9 µs a row, 24 ms at 2,548 chunks.
-                    WHERE (filter = '{}'::jsonb OR ragsync_chunk_matches(c, e.embedding_model, filter))
-                    ORDER BY e.embedding <=> query_embedding
-                    LIMIT CASE WHEN one_per_document THEN greatest(match_count, 10) * 10 ELSE match_count END
+                           c.category, c.content, n.distance
+                    FROM ragsync_nearest_chunks(
+                        query_embedding, model,
+                        CASE WHEN one_per_document THEN greatest(match_count, 10) * 10 ELSE match_count END, filter) n
+                    JOIN document_chunks c ON c.chunk_id = n.chunk_id
                 ), owned AS (
                     -- A document is a path within a source (a source name holds no control character).
                     SELECT n.*, coalesce(r.source, '') AS source
@@ -168,8 +237,9 @@ public enum RetrievalFunctions {
                 text_query tsquery := ragsync_search_query(query_text);
                 text_ids \(idType)[];
                 scans text := current_setting('enable_seqscan');
+                model text := coalesce(filter->>'embedding_model', ragsync_active_model());
             BEGIN
-                PERFORM ragsync_use_measured_search_settings();
+                PERFORM ragsync_use_measured_search_settings(model);
                 IF full_text_weight > 0 AND text_query IS NOT NULL THEN
                     -- The full-text ranking goes through the GIN index, never a scan of every chunk's search vector:
                     -- the planner does not count the reads of vectors kept out of line (TOAST), and at 25,436 chunks
@@ -196,11 +266,10 @@ public enum RetrievalFunctions {
                 END IF;
                 RETURN QUERY
                 WITH semantic AS MATERIALIZED (
-                    SELECT e.chunk_id, c.source_file, e.embedding_model, 1 - (e.embedding <=> query_embedding) AS similarity
-                    FROM chunk_embeddings e JOIN document_chunks c ON c.chunk_id = e.chunk_id
-                    WHERE semantic_weight > 0 AND (filter = '{}'::jsonb OR ragsync_chunk_matches(c, e.embedding_model, filter))
-                    ORDER BY e.embedding <=> query_embedding
-                    LIMIT candidates
+                    SELECT n.chunk_id, c.source_file, n.embedding_model, 1 - n.distance AS similarity
+                    FROM ragsync_nearest_chunks(
+                        query_embedding, model, CASE WHEN semantic_weight > 0 THEN candidates ELSE 0 END, filter) n
+                    JOIN document_chunks c ON c.chunk_id = n.chunk_id
                 ), owned AS (
                     -- A document is a path within a source: two sources may both have `about.md`.
                     SELECT s.*, coalesce(r.source, '') AS source

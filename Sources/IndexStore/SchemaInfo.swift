@@ -67,3 +67,11 @@ public struct SchemaInfo: Sendable, Equatable {
             retrievedChunkIdsType: retrieved, embeddingDimensions: dimensions, vectorTypeOID: vectorType)
     }
 }
+
+extension SchemaInfo {
+    /// Vectors as one array parameter: in binary when the `vector` type's OID is known, else as text.
+    func vectorParameter(_ vectors: [[Float]]) -> any PostgresEncodable {
+        guard let vectorTypeOID else { return PostgresArray(vectors.map { PostgresVector($0).postgresText }) }
+        return PostgresVectorArray(vectors, vectorTypeOID: vectorTypeOID)
+    }
+}

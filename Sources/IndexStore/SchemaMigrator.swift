@@ -43,13 +43,8 @@ public struct SchemaMigrator: Sendable {
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// Applies every migration the database has not seen, in one transaction.
-    /// - Parameter resizeEmptyEmbeddings: when the embeddings table is empty and sized for another dimension,
-    ///   resize it to ``dimensions`` instead of failing (`ragsync migrate --dimensions N`).
-    /// - Throws: `PostgresError` for SQL failures, `StoreError` for a schema ragsync cannot use (e.g. a dimension
-    ///   mismatch on a table with rows).
-    public func migrate(
-        on client: PostgresClient, resizeEmptyEmbeddings: Bool = false, logger: Logger
-    ) async throws -> Report {
+    /// - Throws: `PostgresError` for SQL failures, `StoreError` for a schema ragsync cannot use.
+    public func migrate(on client: PostgresClient, logger: Logger) async throws -> Report {
         let (dimensions, textSearchConfiguration) = (self.dimensions, self.textSearchConfiguration)
         return try await client.transaction { connection in
             try connection.query("SELECT pg_advisory_xact_lock(hashtext('ragsync.schema'))")
@@ -75,31 +70,17 @@ public struct SchemaMigrator: Sendable {
                     "applied schema migration",
                     metadata: ["schema_version": "\(migration.version)", "migration": "\(migration.name)"])
             }
-            var schema = try SchemaInfo.read(from: connection)
-            if !resizeEmptyEmbeddings {
-                try Self.checkDimensions(of: schema, configured: dimensions, on: connection)
-            } else if let existing = schema.embeddingDimensions, existing != dimensions {
-                let rowCount = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
-                guard rowCount == 0 else {
-                    throw Self.dimensionMismatch(database: existing, configured: dimensions, rowCount: rowCount)
-                }
-                // The column is empty, so changing its type loses nothing. `dimensions` is a validated Int.
-                try connection.execute(
-                    "ALTER TABLE chunk_embeddings ALTER COLUMN embedding TYPE vector(\(dimensions))")
-                schema.embeddingDimensions = dimensions
-            }
+            let schema = try SchemaInfo.read(from: connection)
             try Self.keepVectorsInline(dimensions: schema.embeddingDimensions, on: connection, logger: logger)
             try RetrievalFunctions.useTextSearchConfiguration(textSearchConfiguration, on: connection)
             return Report(appliedVersions: appliedNow, schema: schema)
         }
     }
 
-    /// Reads the schema and checks it fits the configuration, without changing anything (daemon start-up).
-    /// - Throws: `StoreError.notMigrated` when migrations are missing, `.dimensionMismatch` when the column's
-    ///   dimension differs from ``dimensions``.
+    /// Reads the schema and checks it is current, without changing anything.
+    /// - Throws: `StoreError.notMigrated` when migrations are missing.
     public func verify(on client: PostgresClient) async throws -> SchemaInfo {
-        let dimensions = self.dimensions
-        return try await client.withConnection { connection in
+        try await client.withConnection { connection in
             // Checked first: selecting from a table that does not exist is an SQL error, not "not migrated".
             let tracked = try connection.query("SELECT to_regclass('ragsync_schema_migrations') IS NOT NULL").scalar == "t"
             let current =
@@ -112,34 +93,8 @@ public struct SchemaMigrator: Sendable {
                     message: "the database at \(connection.redactedTarget) is not migrated to schema version "
                         + "\(Self.latestVersion) (it has \(current.map(String.init) ?? "none")); run `ragsync migrate`")
             }
-            let schema = try SchemaInfo.read(from: connection)
-            try Self.checkDimensions(of: schema, configured: dimensions, on: connection)
-            return schema
+            return try SchemaInfo.read(from: connection)
         }
-    }
-
-    /// Throws ``StoreError/Code/dimensionMismatch(database:configured:)`` when the column is sized for another
-    /// dimension than the configured one.
-    private static func checkDimensions(
-        of schema: SchemaInfo, configured: Int, on connection: PostgresConnection
-    ) throws {
-        guard let existing = schema.embeddingDimensions, existing != configured else { return }
-        let rowCount = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
-        throw dimensionMismatch(database: existing, configured: configured, rowCount: rowCount)
-    }
-
-    private static func dimensionMismatch(database: Int, configured: Int, rowCount: Int) -> StoreError {
-        var message =
-            "chunk_embeddings.embedding is vector(\(database)) in the database, but the embedding model is configured "
-            + "for \(configured) dimensions (RAGSYNC_EMBEDDING_DIMENSIONS). "
-        if rowCount == 0 {
-            message += "The table is empty: run `ragsync migrate --dimensions \(configured)` to resize it, "
-                + "or set RAGSYNC_EMBEDDING_DIMENSIONS=\(database)."
-        } else {
-            message += "It holds \(rowCount) embeddings: set RAGSYNC_EMBEDDING_DIMENSIONS=\(database), or use a separate "
-                + "database or schema for the \(configured)-dimension model."
-        }
-        return StoreError(.dimensionMismatch(database: database, configured: configured), message: message)
     }
 
     private static func ensureVectorExtension(on connection: PostgresConnection) throws {
@@ -165,9 +120,10 @@ public struct SchemaMigrator: Sendable {
     /// An exact scan then reads each vector where its row is, with no TOAST lookup: measured here on 23,664 vectors
     /// of 1536 dimensions, exact top-10 took 58 ms instead of 165 ms, and so did the recall measurement after every
     /// index build. Only rows written afterwards are stored inline; larger dimensions keep the default, as a row
-    /// that does not fit a page cannot be stored inline at all.
+    /// that does not fit a page cannot be stored inline at all. An untyped column (any model's dimension, schema 12)
+    /// keeps vectors in the row while they fit and moves only larger ones out (`STORAGE MAIN`).
     private static func keepVectorsInline(dimensions: Int?, on connection: PostgresConnection, logger: Logger) throws {
-        let wanted = dimensions.map { $0 <= largestInlineDimensions } == true ? "p" : "e"
+        let wanted = dimensions.map { $0 <= largestInlineDimensions ? "p" : "e" } ?? "m"
         let current = try connection.query(
             """
             SELECT attstorage::text FROM pg_attribute
@@ -175,10 +131,10 @@ public struct SchemaMigrator: Sendable {
             """
         ).scalar
         guard let current, current != wanted else { return }
-        try connection.execute(
-            "ALTER TABLE chunk_embeddings ALTER COLUMN embedding SET STORAGE \(wanted == "p" ? "PLAIN" : "EXTERNAL")")
+        let storage = ["p": "PLAIN", "e": "EXTERNAL", "m": "MAIN"][wanted] ?? "MAIN"
+        try connection.execute("ALTER TABLE chunk_embeddings ALTER COLUMN embedding SET STORAGE \(storage)")
         logger.info(
-            "vectors are stored \(wanted == "p" ? "inline (PLAIN)" : "out of line (EXTERNAL)")",
+            "vectors are stored with STORAGE \(storage)",
             metadata: ["dimensions": "\(dimensions.map(String.init) ?? "unsized")"])
     }
 
@@ -194,7 +150,68 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 9, name: "the chunk's own similarity as a vote in hybrid search", apply: recreateRetrievalFunctions),
         Migration(version: 10, name: "one path in several sources", apply: keyDocumentsBySource),
         Migration(version: 11, name: "the SQL functions return each chunk's source", apply: recreateRetrievalFunctions),
+        Migration(version: 12, name: "embeddings of any dimension, one vector index per model", apply: allowEveryDimension),
     ]
+
+    /// Vectors of any dimension in one table: the column becomes pgvector's untyped `vector` (no row is rewritten),
+    /// the vector indexes on the whole column go (an approximate index needs one dimension; the upkeep builds one
+    /// partial expression index per model), and the models, the active one and what `reembed` needs to rebuild a
+    /// chunk's embedded text are recorded.
+    private static func allowEveryDimension(_ connection: PostgresConnection, dimensions: Int) throws {
+        let typed = try SchemaInfo.read(from: connection).embeddingDimensions
+        let indexes = try connection.query(
+            """
+            SELECT quote_ident(c.relname) FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+            WHERE i.indrelid = to_regclass('chunk_embeddings') AND am.amname IN ('ivfflat', 'hnsw')
+            """
+        ).rows.compactMap { $0.first ?? nil }
+        for index in indexes {
+            // Quoted by the server, from the catalog.
+            try connection.execute("DROP INDEX IF EXISTS \(index)")
+        }
+        try connection.execute(
+            """
+            ALTER TABLE chunk_embeddings ALTER COLUMN embedding TYPE vector;
+            CREATE TABLE IF NOT EXISTS ragsync_models (
+                embedding_model text PRIMARY KEY,
+                dimensions integer NOT NULL,
+                registered_at timestamptz NOT NULL DEFAULT now()
+            );
+            DELETE FROM ragsync_vector_index;
+            ALTER TABLE ragsync_vector_index ADD COLUMN IF NOT EXISTS embedding_model text;
+            -- The description under each chunk's context line ('' for none) and the outline text, so the embedded texts
+            -- can be rebuilt from the database (EmbeddedText). Documents written before are cut again by the next full
+            -- pass, which records both and reuses every embedding by hash.
+            ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS description text;
+            ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS outline_text text;
+            UPDATE ragsync_documents SET chunking = NULL WHERE description IS NULL;
+            """)
+        if let typed {
+            try connection.query(
+                """
+                INSERT INTO ragsync_models (embedding_model, dimensions)
+                SELECT DISTINCT embedding_model, $1::integer FROM chunk_embeddings
+                ON CONFLICT (embedding_model) DO NOTHING
+                """, [typed])
+        } else {
+            try connection.execute(
+                """
+                INSERT INTO ragsync_models (embedding_model, dimensions)
+                SELECT embedding_model, max(vector_dims(embedding)) FROM chunk_embeddings GROUP BY 1
+                ON CONFLICT (embedding_model) DO NOTHING
+                """)
+        }
+        // The model most chunks have is the one searched until `ragsync activate` says otherwise.
+        try connection.execute(
+            """
+            INSERT INTO ragsync_settings (key, value)
+            SELECT 'active_model', embedding_model FROM chunk_embeddings GROUP BY embedding_model
+            ORDER BY count(*) DESC, embedding_model LIMIT 1
+            ON CONFLICT (key) DO NOTHING
+            """)
+        try recreateRetrievalFunctions(connection, dimensions: dimensions)
+    }
 
     /// Each document's outline (title and headings) embedded once per model, for the retrieval functions' document
     /// score. An untyped `vector` column: any model's dimension fits, and rows are only compared within a model.

@@ -4,8 +4,14 @@
 /// (those are `PostgresError`).
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public enum Code: Sendable, Equatable {
-        /// `chunk_embeddings.embedding` has another dimension than the configured model produces.
+        /// The database holds vectors of the configured model with another dimension than configured.
         case dimensionMismatch(database: Int, configured: Int)
+        /// The database holds no vectors of the model named.
+        case unknownModel
+        /// Chunks have no vector of the model to activate.
+        case incompleteModel(missing: Int)
+        /// The active model cannot be pruned.
+        case activeModel
         /// The `vector` extension is missing and cannot be created by this role.
         case vectorExtensionMissing
         /// An existing table has a column type ragsync cannot work with.

@@ -26,6 +26,8 @@ public struct StoreStatus: Sendable {
     public var lastIndexed: String?
     /// Embeddings in the whole database, per model, by model name.
     public var embeddingsByModel: [ModelEmbeddings] = []
+    /// The recorded models, with their dimension, the chunks each still lacks, and which one is searched.
+    public var models: [ModelCatalog.Model] = []
     /// `source_file` values with chunks but no ragsync record (rows from the origin project or another tool).
     public var unmanagedSourceFiles = 0
     public var sources: [SourceSummary] = []
@@ -69,6 +71,7 @@ extension DocumentStore {
             ).scalarInt
         }
         status.sources = try await sources()
+        status.models = try await ModelCatalog(client: client, schema: schema).models()
         return status
     }
 }

@@ -3,9 +3,11 @@
 public import Logging
 public import Postgres
 
-/// Keeps `idx_embedding_vector_cosine` right for the data, following a ``VectorIndexPolicy``.
+/// Keeps each model's vector index right for its data, following a ``VectorIndexPolicy``.
 ///
-/// A build never blocks writers or readers for long: the new index is built with `CREATE INDEX CONCURRENTLY` under
+/// A model's index is a partial expression index, `((embedding::vector(N)) …) WHERE embedding_model = '…'`: the
+/// column holds vectors of any dimension (schema 12), and an approximate index needs one. A build never blocks
+/// writers or readers for long: the new index is built with `CREATE INDEX CONCURRENTLY` under
 /// a temporary name and swapped in with a drop and a rename in one short transaction. After an IVFFlat build the
 /// maintainer measures recall@10 against exact search for growing `ivfflat.probes` (√lists, doubling) and records
 /// the first value that reaches the target in `ragsync_vector_index`, where the query contract reads it; for HNSW it
@@ -38,12 +40,10 @@ public struct VectorIndexMaintainer: Sendable {
         self.measurement = measurement
     }
 
-    private static let temporaryName = "idx_embedding_vector_cosine_ragsync_new"
-
-    /// Checks the index and changes it when the policy says so.
+    /// Checks `model`'s index and changes it when the policy says so.
     /// - Throws: `PostgresError` when a statement fails (a failed concurrent build leaves an invalid index under
     ///   the temporary name, which the next run drops).
-    public func maintain(on client: PostgresClient, schema: SchemaInfo, logger: Logger) async throws -> Outcome {
+    public func maintain(model: String, on client: PostgresClient, logger: Logger) async throws -> Outcome {
         let started = ContinuousClock.now
         let policy = self.policy
         let maintainer = self
@@ -52,38 +52,59 @@ public struct VectorIndexMaintainer: Sendable {
             else { return Outcome(action: .skipped, reason: "another process maintains the index", rows: 0, state: nil, seconds: 0) }
             defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtext('ragsync.vector_index'))") }
 
-            let rows = try connection.query("SELECT count(*) FROM chunk_embeddings").scalarInt
-            let current = try VectorIndexState.read(from: connection)
+            let rows = try connection.query(
+                "SELECT count(*) FROM chunk_embeddings WHERE embedding_model = $1", [model]).scalarInt
+            let current = try VectorIndexState.read(model: model, from: connection)
             switch policy.decide(rows: rows, current: current) {
             case .keep:
                 return Outcome(action: .kept, reason: "", rows: rows, state: current, seconds: 0)
             case .drop(let reason):
-                try connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(VectorIndexState.indexName)")
-                try connection.query(
-                    "DELETE FROM ragsync_vector_index WHERE index_name = $1", [VectorIndexState.indexName])
+                try Self.dropIndex(for: model, on: connection)
                 return Outcome(action: .dropped, reason: reason, rows: rows, state: nil, seconds: 0)
             case .build(let method, let lists, let reason):
-                guard schema.embeddingDimensions != nil else {
+                // As recorded, or as stored for a model never recorded (rows written by a store alone).
+                let dimensions = try connection.query(
+                    """
+                    SELECT coalesce(
+                        (SELECT dimensions FROM ragsync_models WHERE embedding_model = $1),
+                        (SELECT vector_dims(embedding) FROM chunk_embeddings WHERE embedding_model = $1 LIMIT 1))
+                    """, [model]
+                ).scalar.flatMap { Int($0) }
+                guard let dimensions else {
                     return Outcome(
-                        action: .skipped,
-                        reason: "chunk_embeddings.embedding has no fixed dimension, which vector indexes need",
-                        rows: rows, state: current, seconds: 0)
+                        action: .skipped, reason: "model \(model) has no recorded dimension", rows: rows,
+                        state: current, seconds: 0)
                 }
-                if let exact = try maintainer.build(
-                    method: method, lists: lists, rows: rows, dimensions: schema.embeddingDimensions ?? 0, on: connection)
-                {
+                let target = BuildTarget(model: model, dimensions: dimensions)
+                if let exact = try maintainer.build(target, method: method, lists: lists, rows: rows, on: connection) {
                     return Outcome(
-                        action: .dropped, reason: exact, rows: rows, state: try VectorIndexState.read(from: connection),
-                        seconds: 0)
+                        action: .dropped, reason: exact, rows: rows,
+                        state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
                 }
                 return Outcome(
-                    action: .built, reason: reason, rows: rows, state: try VectorIndexState.read(from: connection),
-                    seconds: 0)
+                    action: .built, reason: reason, rows: rows,
+                    state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
             }
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
-        log(outcome, logger: logger)
+        log(outcome, model: model, logger: logger)
         return outcome
+    }
+
+    /// Drops `model`'s index and its record (after `ragsync prune`, or when the policy wants none).
+    public static func dropIndex(for model: String, on connection: PostgresConnection) throws {
+        // The name is a fixed prefix and hex digits.
+        try connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(VectorIndexState.indexName(for: model))")
+        try connection.query(
+            "DELETE FROM ragsync_vector_index WHERE index_name = $1", [VectorIndexState.indexName(for: model)])
+    }
+
+    /// The vectors an index is built over: one model's, all of one dimension.
+    private struct BuildTarget {
+        var model: String
+        var dimensions: Int
+        var name: String { VectorIndexState.indexName(for: model) }
+        var temporaryName: String { name + "_new" }
     }
 
     /// Builds under the temporary name, swaps it in, then measures the search setting.
@@ -91,54 +112,62 @@ public struct VectorIndexMaintainer: Sendable {
     ///   probing half its lists or more saves almost nothing over an exact scan (a 41,476-chunk corpus whose vectors
     ///   do not cluster needed 28 of 41), so it is dropped and the measurement recorded.
     private func build(
-        method: VectorIndexPolicy.Method, lists: Int?, rows: Int, dimensions: Int, on connection: PostgresConnection
+        _ target: BuildTarget, method: VectorIndexPolicy.Method, lists: Int?, rows: Int, on connection: PostgresConnection
     ) throws -> String? {
-        // Method and lists come from the policy (an enum and an integer), not from input.
-        let using =
-            method == .hnsw
-            ? "hnsw (embedding vector_cosine_ops)"
-            : "ivfflat (embedding vector_cosine_ops) WITH (lists = \(lists ?? 1))"
-        try connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(Self.temporaryName)")
+        // Method, lists and dimensions are integers and an enum; the model's name goes in as a literal the server
+        // quoted; index names are a fixed prefix and hex digits.
+        guard let modelLiteral = try connection.query("SELECT quote_literal($1::text)", [target.model]).scalar else {
+            return nil
+        }
+        let column = "(embedding::vector(\(target.dimensions))) vector_cosine_ops"
+        let using = method == .hnsw ? "hnsw (\(column))" : "ivfflat (\(column)) WITH (lists = \(lists ?? 1))"
+        try connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(target.temporaryName)")
         if method == .ivfflat, let lists {
-            try raiseBuildMemory(toKilobytes: Self.ivfflatBuildKilobytes(lists: lists, dimensions: dimensions), on: connection)
+            try raiseBuildMemory(
+                toKilobytes: Self.ivfflatBuildKilobytes(lists: lists, dimensions: target.dimensions), on: connection)
         }
         defer { _ = try? connection.execute("RESET maintenance_work_mem") }
-        try connection.execute("CREATE INDEX CONCURRENTLY \(Self.temporaryName) ON chunk_embeddings USING \(using)")
         try connection.execute(
             """
-            DROP INDEX IF EXISTS \(VectorIndexState.indexName);
-            ALTER INDEX \(Self.temporaryName) RENAME TO \(VectorIndexState.indexName)
+            CREATE INDEX CONCURRENTLY \(target.temporaryName) ON chunk_embeddings USING \(using)
+            WHERE embedding_model = \(modelLiteral)
+            """)
+        try connection.execute(
+            """
+            DROP INDEX IF EXISTS \(target.name);
+            ALTER INDEX \(target.temporaryName) RENAME TO \(target.name)
             """)
         try connection.execute("ANALYZE chunk_embeddings")
-        let (probes, efSearch, recall) = try tune(method: method, lists: lists ?? 1, on: connection)
+        let (probes, efSearch, recall) = try tune(model: target.model, method: method, lists: lists ?? 1, on: connection)
         var recorded = method.rawValue
         var note: String?
         if method == .ivfflat, let lists, let probes, Self.probesHalfOrMore(probes, of: lists) {
             note = String(
                 format: "IVFFlat with %d lists reached recall@10 %.3f only at %d probes (target %.2f needs half the lists or more); exact search is as fast",
                 lists, recall ?? 0, probes, recallTarget)
-            try connection.execute("DROP INDEX IF EXISTS \(VectorIndexState.indexName)")
+            try connection.execute("DROP INDEX IF EXISTS \(target.name)")
             recorded = VectorIndexState.exactMethod
         }
         try connection.query(
             """
-            INSERT INTO ragsync_vector_index (index_name, method, lists, built_rows, probes, ef_search, recall, built_at, note)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
+            INSERT INTO ragsync_vector_index
+                (index_name, method, lists, built_rows, probes, ef_search, recall, built_at, note, embedding_model)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9)
             ON CONFLICT (index_name) DO UPDATE SET
                 method = EXCLUDED.method, lists = EXCLUDED.lists, built_rows = EXCLUDED.built_rows,
                 probes = EXCLUDED.probes, ef_search = EXCLUDED.ef_search, recall = EXCLUDED.recall,
-                built_at = EXCLUDED.built_at, note = EXCLUDED.note
+                built_at = EXCLUDED.built_at, note = EXCLUDED.note, embedding_model = EXCLUDED.embedding_model
             """,
-            [VectorIndexState.indexName, recorded, lists, rows, probes, efSearch, recall, note])
+            [target.name, recorded, lists, rows, probes, efSearch, recall, note, target.model])
         return note
     }
 
     /// The smallest probes (IVFFlat) or ef_search (HNSW) whose measured recall reaches the target; the sample and
     /// its exact neighbours are found once and reused for every value tried.
     private func tune(
-        method: VectorIndexPolicy.Method, lists: Int, on connection: PostgresConnection
+        model: String, method: VectorIndexPolicy.Method, lists: Int, on connection: PostgresConnection
     ) throws -> (probes: Int?, efSearch: Int?, recall: Double?) {
-        let sample = try measurement.sample(on: connection)
+        let sample = try measurement.sample(model: model, on: connection)
         func recall(probes: Int? = nil, efSearch: Int? = nil) throws -> Double {
             guard let sample else { return 1 }
             return try measurement.measure(sample, on: connection, probes: probes, efSearch: efSearch).recall
@@ -185,13 +214,13 @@ public struct VectorIndexMaintainer: Sendable {
         probes * 2 >= lists
     }
 
-    private func log(_ outcome: Outcome, logger: Logger) {
+    private func log(_ outcome: Outcome, model: String, logger: Logger) {
         guard outcome.action != .kept else { return }
         var metadata: Logger.Metadata = [
             "action": "vector-index-\(outcome.action.rawValue)", "embeddings": "\(outcome.rows)",
-            "duration_ms": "\(Int(outcome.seconds * 1000))",
+            "duration_ms": "\(Int(outcome.seconds * 1000))", "embedding_model": "\(model)",
         ]
-        var message = "vector index \(outcome.action.rawValue): \(outcome.reason)"
+        var message = "vector index of \(model) \(outcome.action.rawValue): \(outcome.reason)"
         if let state = outcome.state, outcome.action == .built {
             message += "; \(state.method)"
             if let lists = state.lists { message += " lists=\(lists)" }

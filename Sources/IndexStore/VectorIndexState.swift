@@ -1,11 +1,15 @@
-// ragsync — VectorIndexState: the vector index as the catalog and ragsync's record describe it.
+// ragsync — VectorIndexState: a model's vector index as the catalog and ragsync's record describe it.
 
+import Indexer
 public import Postgres
 
-/// The index `idx_embedding_vector_cosine` on `chunk_embeddings.embedding`, if it exists.
+/// The approximate index of one model's vectors, a partial expression index on `chunk_embeddings`
+/// (`(embedding::vector(N)) WHERE embedding_model = '…'`), if it exists.
 public struct VectorIndexState: Sendable, Equatable {
-    /// The name the origin schema gave it; kept so the web app's plans do not change.
-    public static let indexName = "idx_embedding_vector_cosine"
+    /// The index name of `model`'s vectors: a fixed prefix and a hash of the name, which may hold any character.
+    public static func indexName(for model: String) -> String {
+        "idx_embedding_vector_cosine_" + ContentHash(of: model).hex.prefix(12)
+    }
 
     /// The access method: `ivfflat` or `hnsw`; `exact` when ragsync measured that an approximate index would need half
     /// its lists or more and keeps none (``exactReason`` says why).
@@ -14,7 +18,7 @@ public struct VectorIndexState: Sendable, Equatable {
     public var lists: Int?
     /// False after a failed concurrent build.
     public var isValid: Bool
-    /// The row count ragsync built it for; nil for an index ragsync did not build (e.g. the origin migration's).
+    /// The row count ragsync built it for; nil for an index ragsync did not record.
     public var builtForRows: Int?
     /// The `ivfflat.probes` ragsync measured to reach the recall target, for the query contract.
     public var probes: Int?
@@ -37,9 +41,10 @@ public struct VectorIndexState: Sendable, Equatable {
         self.recall = recall
     }
 
-    /// Reads the current state.
-    /// - Returns: nil when there is no such index.
-    public static func read(from connection: PostgresConnection) throws -> VectorIndexState? {
+    /// Reads the state of `model`'s index.
+    /// - Returns: nil when there is no such index and no measurement that chose exact search.
+    public static func read(model: String, from connection: PostgresConnection) throws -> VectorIndexState? {
+        let name = indexName(for: model)
         let rows = try connection.query(
             """
             SELECT am.amname, array_to_string(c.reloptions, ','), i.indisvalid,
@@ -49,13 +54,13 @@ public struct VectorIndexState: Sendable, Equatable {
             JOIN pg_am am ON am.oid = c.relam
             LEFT JOIN ragsync_vector_index r ON r.index_name = c.relname
             WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace
-            """, [indexName]
+            """, [name]
         ).rows
         guard let row = rows.first else {
             // No index: ragsync may have chosen exact search after measuring.
             let record = try connection.query(
                 "SELECT built_rows, recall, note FROM ragsync_vector_index WHERE index_name = $1 AND method = $2",
-                [indexName, exactMethod]
+                [name, exactMethod]
             ).rows.first
             guard let record else { return nil }
             var state = VectorIndexState(

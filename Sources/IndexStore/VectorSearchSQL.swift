@@ -2,40 +2,28 @@
 
 public import Postgres
 
-/// Top-k retrieval as the web app should run it, in one transaction: first ``settings`` (the probes or ef_search
-/// ragsync measured for the current index, and pgvector 0.8's iterative scans so a filtered query still returns k
-/// rows), then ``topK``. ``exactSettings`` turns the index off for an exact comparison.
+/// Top-k retrieval of one model's vectors, in one transaction: first ``settings`` (the probes or ef_search ragsync
+/// measured for the model's index, and pgvector 0.8's iterative scans so a filtered query still returns k rows),
+/// then ``topK``. ``exactSettings`` turns the index off for an exact comparison.
 public enum VectorSearchSQL {
-    /// Session settings for the approximate query, local to the transaction.
-    public static let settings = """
-        SELECT set_config('ivfflat.probes', coalesce((SELECT probes FROM ragsync_vector_index
-                                                     WHERE index_name = 'idx_embedding_vector_cosine'), 1)::text, true),
-               set_config('hnsw.ef_search', coalesce((SELECT ef_search FROM ragsync_vector_index
-                                                     WHERE index_name = 'idx_embedding_vector_cosine'), 40)::text, true),
-               set_config('ivfflat.iterative_scan', 'relaxed_order', true),
-               set_config('hnsw.iterative_scan', 'relaxed_order', true)
-        """
+    /// Session settings for the approximate query of the model `$1`, local to the transaction.
+    public static let settings = "SELECT ragsync_use_measured_search_settings($1)"
 
     /// Settings that make the planner scan exactly (no index), for comparison.
     public static let exactSettings = """
         SELECT set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true)
         """
 
-    /// `$1` the query vector, `$2` the embedding model, `$3` a category or NULL, `$4` k. Iterative scans may
-    /// return rows slightly out of order, so the nearest rows are re-sorted by distance.
+    /// `$1` the query vector, `$2` the embedding model, `$3` a category or NULL, `$4` k, through
+    /// `ragsync_nearest_chunks` (which uses the model's partial index). Iterative scans may return rows slightly out
+    /// of order, so the nearest rows are re-sorted by distance.
     public static let topK = """
-        WITH nearest AS MATERIALIZED (
-            SELECT c.chunk_id, c.source_file, c.document_title, c.metadata_json->>'heading_path' AS heading_path,
-                   c.content, e.embedding <=> $1::vector AS distance
-            FROM chunk_embeddings e
-            JOIN document_chunks c ON c.chunk_id = e.chunk_id
-            WHERE e.embedding_model = $2
-              AND ($3::text IS NULL OR c.category = $3)
-            ORDER BY e.embedding <=> $1::vector
-            LIMIT $4
-        )
-        SELECT chunk_id::text, source_file, document_title, heading_path, distance, content
-        FROM nearest ORDER BY distance
+        SELECT c.chunk_id::text, c.source_file, c.document_title, c.metadata_json->>'heading_path', n.distance, c.content
+        FROM ragsync_nearest_chunks(
+            $1::vector, $2, $4,
+            CASE WHEN $3::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('category', $3::text) END) AS n
+        JOIN document_chunks c ON c.chunk_id = n.chunk_id
+        ORDER BY n.distance
         """
 
     /// Runs the contract on a connection, approximate or exact.
@@ -45,7 +33,7 @@ public enum VectorSearchSQL {
         exact: Bool
     ) throws -> PostgresRows {
         try connection.transaction {
-            try connection.query(exact ? exactSettings : settings)
+            if exact { try connection.query(exactSettings) } else { try connection.query(settings, [model]) }
             return try connection.query(topK, [vector, model, category, limit])
         }
     }

@@ -36,6 +36,11 @@ public struct DocumentOutline: Sendable, Equatable {
             tokens += cost
         }
         self.text = text
-        self.hash = ContentHash(of: "outline\u{0}" + text).hex
+        self.hash = Self.hash(of: text)
+    }
+
+    /// The hash of an outline text.
+    public static func hash(of text: String) -> String {
+        ContentHash(of: "outline\u{0}" + text).hex
     }
 }

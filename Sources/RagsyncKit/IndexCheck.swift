@@ -59,8 +59,9 @@ public struct IndexCheck: Sendable {
         check.failed = stored.values.compactMap { record in record.lastError.map { (record.sourceFile, $0) } }
             .sorted { $0.path < $1.path }
         let measurement = RecallMeasurement(samples: samples)
+        let model = context.store.model
         (check.index, check.recall) = try await context.client.withConnection { connection in
-            (try VectorIndexState.read(from: connection), try measurement.measure(on: connection))
+            (try VectorIndexState.read(model: model, from: connection), try measurement.measure(model: model, on: connection))
         }
         return check
     }

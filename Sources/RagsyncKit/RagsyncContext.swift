@@ -39,7 +39,7 @@ public struct RagsyncContext: Sendable {
         }
         // Through the direct URL: the upkeep holds a session lock and builds concurrently, which a transaction pooler
         // would spread over several server connections.
-        return try await indexMaintainer.maintain(on: directClient, schema: store.schema, logger: logger)
+        return try await indexMaintainer.maintain(model: store.model, on: directClient, logger: logger)
     }
 
     /// Deletes every document of the source `name`; nil when no source has that name.
@@ -53,12 +53,59 @@ public struct RagsyncContext: Sendable {
         return removed
     }
 
+    /// The models the database holds and the active one.
+    public var catalog: ModelCatalog { ModelCatalog(client: client, schema: store.schema) }
+
+    /// Embeds every chunk with the configured model, beside the other models' vectors (`ragsync reembed`).
+    public func makeReembedder() throws -> Reembedder {
+        Reembedder(catalog: catalog, embedder: try makeEmbedder(), logger: logger)
+    }
+
+    /// Makes `model` the one searched; see ``ModelCatalog/activate(_:allowMissing:)``.
+    /// - Returns: the model that was active before.
+    @discardableResult
+    public func activateModel(_ model: String, allowMissing: Bool) async throws -> String? {
+        let previous = try await catalog.activate(model, allowMissing: allowMissing)
+        logger.notice(
+            "activated embedding model \(model) (was \(previous ?? "none")): searches use its vectors now",
+            metadata: ["action": "model-activated", "embedding_model": "\(model)"])
+        return previous
+    }
+
+    /// Deletes every vector of `model` and its vector index; see ``ModelCatalog/prune(_:)``.
+    /// - Returns: the chunk embeddings deleted.
+    public func pruneModel(_ model: String) async throws -> Int {
+        let deleted = try await catalog.prune(model)
+        // Through the direct URL: a concurrent drop runs outside any transaction, on one server connection.
+        try await directClient.withConnection { connection in
+            try VectorIndexMaintainer.dropIndex(for: model, on: connection)
+        }
+        logger.notice(
+            "pruned embedding model \(model): \(deleted) embedding(s) deleted",
+            metadata: ["action": "model-pruned", "embedding_model": "\(model)", "embeddings": "\(deleted)"])
+        return deleted
+    }
+
+    /// Builds or drops `model`'s vector index as its data requires (after `ragsync reembed`).
+    public func maintainVectorIndex(of model: String) async throws -> VectorIndexMaintainer.Outcome {
+        try await store.refreshStatistics()
+        return try await indexMaintainer.maintain(model: model, on: directClient, logger: logger)
+    }
+
     /// Connects and verifies the schema.
-    /// - Throws: `PostgresError` when the database is unreachable, `StoreError` when it is not migrated or sized
-    ///   for another dimension.
-    public static func open(configuration: RagsyncConfiguration, logger: Logger) async throws -> RagsyncContext {
+    /// - Parameter registeringModel: record the configured model with its dimension (``ModelCatalog``), for
+    ///   commands that write its vectors.
+    /// - Throws: `PostgresError` when the database is unreachable, `StoreError` when it is not migrated or holds the
+    ///   configured model's vectors with another dimension.
+    public static func open(
+        configuration: RagsyncConfiguration, registeringModel: Bool = false, logger: Logger
+    ) async throws -> RagsyncContext {
         let client = PostgresClient(url: configuration.databaseURL)
         let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
+        if registeringModel {
+            try await ModelCatalog(client: client, schema: schema)
+                .register(configuration.embeddingModel, dimensions: configuration.embeddingDimensions)
+        }
         let store = DocumentStore(
             client: client, schema: schema, model: configuration.embeddingModel, source: configuration.source)
         let directClient =
@@ -118,8 +165,12 @@ public struct RagsyncContext: Sendable {
 
     /// The engine for `ragsync sync`.
     public func makeSyncEngine() throws -> SyncEngine {
-        let embedder = try makeEmbedder()
-        return try SyncEngine(
+        try makeSyncEngine(embedder: try makeEmbedder())
+    }
+
+    /// The engine with an embedder made beforehand (the daemon makes it before touching the database).
+    public func makeSyncEngine(embedder: any EmbeddingProvider) throws -> SyncEngine {
+        try SyncEngine(
             store: store, embedder: embedder, chunker: try makeChunker(for: embedder),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger,
             deletionGuard: configuration.deletionGuard)

@@ -24,6 +24,12 @@ public struct StatusReport: Sendable {
         for embeddings in store.embeddingsByModel {
             lines.append("embeddings (\(embeddings.model)): \(embeddings.count)")
         }
+        for model in store.models {
+            var line = "model \(model.name): \(model.dimensions) dimensions"
+            if model.isActive { line += ", active (searched)" }
+            if model.chunksMissing > 0 { line += ", \(model.chunksMissing) chunk(s) without a vector (ragsync reembed)" }
+            lines.append(line)
+        }
         lines.append("last indexed: \(store.lastIndexed ?? "never")")
         if store.unmanagedSourceFiles > 0 {
             lines.append(
@@ -47,6 +53,13 @@ public struct StatusReport: Sendable {
             "documents": .int(store.documents),
             "chunks": .int(store.chunks),
             "embeddings": .object(embeddings),
+            "models": .array(
+                store.models.map {
+                    .object([
+                        "name": .string($0.name), "dimensions": .int($0.dimensions), "embeddings": .int($0.embeddings),
+                        "chunks_missing": .int($0.chunksMissing), "active": .bool($0.isActive),
+                    ])
+                }),
             "last_indexed": optional(store.lastIndexed),
             "unmanaged_source_files": .int(store.unmanagedSourceFiles),
             "documents_in_error": .array(

@@ -13,15 +13,11 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Flag(name: .customLong("resize-empty"), help: "Resize an EMPTY chunk_embeddings.embedding column to --embedding-dimensions.")
-    var resizeEmpty = false
-
     func run() async throws {
         try await reportingFailures {
             let configuration = try options.loadConfiguration()
             let summary = try await Migration.run(
-                configuration: configuration, resizeEmptyEmbeddings: resizeEmpty,
-                logger: Logger(label: "ragsync.migrate"))
+                configuration: configuration, logger: Logger(label: "ragsync.migrate"))
             print(summary)
         }
     }

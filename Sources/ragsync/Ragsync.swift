@@ -11,7 +11,10 @@ struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
         abstract: "Keeps a folder of markdown files indexed in PostgreSQL + pgvector.",
-        subcommands: [MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, EmbedCommand.self, StatusCommand.self, SearchCommand.self, SourcesCommand.self]
+        subcommands: [
+            MigrateCommand.self, SyncCommand.self, WatchCommand.self, CheckCommand.self, EmbedCommand.self, StatusCommand.self,
+            SearchCommand.self, SourcesCommand.self, ReembedCommand.self, ActivateCommand.self, PruneCommand.self,
+        ]
     )
 
     /// ArgumentParser's entry point, after the malloc settings that must precede every thread.

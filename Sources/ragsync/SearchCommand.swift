@@ -39,6 +39,9 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "Record the query and the retrieved chunk ids in query_logs.")
     var log = false
 
+    @Flag(help: "Search the configured model's vectors although another model is the active one (to compare models).")
+    var compare = false
+
     func run() async throws {
         try await reportingFailures {
             guard (1...1000).contains(k) else {
@@ -53,6 +56,15 @@ struct SearchCommand: AsyncParsableCommand {
             let configuration = try options.loadConfiguration()
             let context = try await RagsyncContext.open(
                 configuration: configuration, logger: Logger(label: "ragsync.search"))
+            // The question is embedded with the configured model, so it must be the one searched.
+            if let active = try await context.catalog.activeModel(), active != configuration.embeddingModel, !compare {
+                throw CommandFailure.failed(
+                    "the active model, which searches use, is \(active) (`ragsync activate`), but this configuration "
+                        + "embeds questions with \(configuration.embeddingModel): set RAGSYNC_EMBEDDING_MODEL=\(active) "
+                        + "with its embedder settings, or pass --compare to search \(configuration.embeddingModel)'s "
+                        + "vectors instead",
+                    status: 78)
+            }
             let search = SearchQuery(
                 text: query, limit: k, category: category, mode: mode, onePerDocument: documents, exact: exact)
             let outcome = try await search.run(store: context.store, embedder: try context.makeEmbedder())

@@ -18,7 +18,7 @@ struct SyncCommand: AsyncParsableCommand {
         try await reportingFailures {
             let configuration = try options.loadConfiguration()
             let context = try await RagsyncContext.open(
-                configuration: configuration, logger: Logger(label: "ragsync.sync"))
+                configuration: configuration, registeringModel: true, logger: Logger(label: "ragsync.sync"))
             let engine = try context.makeSyncEngine()
             let started = ContinuousClock.now
             let progress = ProgressLine()
@@ -44,10 +44,17 @@ struct SyncCommand: AsyncParsableCommand {
 
 /// A progress bar on a terminal, plain lines otherwise (every 10%).
 final class ProgressLine: @unchecked Sendable {
+    private let unit: String
+    private let verb: String
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
     private var lastTenth = -1
     private var hasShownBar = false
+
+    init(unit: String = "documents", verb: String = "indexed") {
+        self.unit = unit
+        self.verb = verb
+    }
 
     func show(done: Int, total: Int) {
         guard total > 0 else { return }
@@ -57,13 +64,13 @@ final class ProgressLine: @unchecked Sendable {
             let width = 30
             let filled = width * done / total
             let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) documents".utf8))
+            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(unit)".utf8))
             hasShownBar = true
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
                 lastTenth = tenth
-                FileHandle.standardError.write(Data("indexed \(done)/\(total) documents\n".utf8))
+                FileHandle.standardError.write(Data("\(verb) \(done)/\(total) \(unit)\n".utf8))
             }
         }
     }

@@ -2,6 +2,7 @@
 
 import Foundation
 import Glibc
+import Postgres
 import RagsyncTestSupport
 import Testing
 
@@ -157,6 +158,27 @@ struct DaemonLifecycleTests {
             #expect(status == 78)
             #expect(daemon.log.contains("RAGSYNC_CONTENT_DIR"))
             #expect(daemon.notifications.contains { $0.value(of: "ERRNO") == String(EINVAL) })
+        }
+    }
+
+    @Test func aLocalModelThatCannotBeFoundExits78BeforeTheSchemaIsTouched() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await TestDatabase.withFreshDatabase { empty in
+                var environment = environment(for: pipeline)
+                for key in ["OPENAI_BASE_URL", "RAGSYNC_EMBEDDING_DIMENSIONS"] { environment[key] = nil }
+                environment["DATABASE_URL"] = empty
+                environment["RAGSYNC_DIRECT_DATABASE_URL"] = try TestDatabase.directURL(for: empty)
+                environment["RAGSYNC_EMBEDDER"] = "local"
+                environment["RAGSYNC_LOCAL_MODEL_DIR"] = "/nonexistent/ragsync-model"
+                let daemon = try DaemonProcess(environment: environment)
+                let status = try await daemon.waitForExit()
+                #expect(status == 78)
+                #expect(daemon.log.contains("RAGSYNC_LOCAL_MODEL_DIR"), "\(daemon.log)")
+                let client = PostgresClient(url: empty)
+                let tables = try await client.query(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").scalarInt
+                #expect(tables == 0, "the database was changed before the configuration was found incomplete")
+            }
         }
     }
 

@@ -28,7 +28,7 @@ struct LocalEmbedderTests {
         try await TestDatabase.withFreshDatabase { url in
             let configuration = try configuration(databaseURL: url)
             let logger = Logger(label: "test")
-            _ = try await Migration.run(configuration: configuration, resizeEmptyEmbeddings: false, logger: logger)
+            _ = try await Migration.run(configuration: configuration, logger: logger)
             let context = try await RagsyncContext.open(configuration: configuration, logger: logger)
             let summary = try await context.makeSyncEngine().reconcile()
             #expect(summary.failed == 0)

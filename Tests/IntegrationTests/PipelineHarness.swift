@@ -53,7 +53,8 @@ struct PipelineHarness {
         environment: [String: String] = [:]
     ) async throws -> SyncSummary {
         let configuration = try configuration(apiKey: apiKey, environment: environment)
-        let context = try await RagsyncContext.open(configuration: configuration, logger: Logger(label: "test"))
+        let context = try await RagsyncContext.open(
+            configuration: configuration, registeringModel: true, logger: Logger(label: "test"))
         let embedder = OpenAIEmbeddingClient(
             configuration: OpenAIEmbeddingConfiguration(
                 baseURL: server.baseURL, apiKey: apiKey, model: configuration.embeddingModel, dimensions: 256,

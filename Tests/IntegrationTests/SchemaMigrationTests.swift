@@ -15,16 +15,17 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+            #expect(report.appliedVersions == Array(1...12))
             #expect(report.schema.chunkIdType == .uuid)
-            #expect(report.schema.embeddingDimensions == 1536)
+            // Any model's vectors fit: the column is untyped, and each model's dimension is recorded.
+            #expect(report.schema.embeddingDimensions == nil)
             let tables = try await client.query(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
             ).rows.map { $0[0]! }
             #expect(
                 tables == [
                     "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunk_search", "ragsync_chunks", "ragsync_documents",
-                    "ragsync_frequent_lexemes", "ragsync_outline_embeddings", "ragsync_schema_migrations",
+                    "ragsync_frequent_lexemes", "ragsync_models", "ragsync_outline_embeddings", "ragsync_schema_migrations",
                     "ragsync_settings", "ragsync_sources", "ragsync_vector_index",
                 ])
             let functions = Set(
@@ -54,23 +55,35 @@ struct SchemaMigrationTests {
         }
     }
 
-    @Test func migrateOnTheOriginSchemaKeepsEveryRowAndTheExistingVectorIndex() async throws {
+    @Test func migrateOnTheOriginSchemaKeepsEveryRowAndTheWebAppsPlainQuery() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             try await OriginFixture.load("origin-uuid", into: client)
             let before = try await rowCounts(client)
-            let indexBefore = try await client.query(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'").scalar
+            let vectorBefore = try await client.query("SELECT embedding::text FROM chunk_embeddings").scalar
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+            #expect(report.appliedVersions == Array(1...12))
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
+            #expect(try await client.query("SELECT embedding::text FROM chunk_embeddings").scalar == vectorBefore)
             #expect(report.schema.retrievedChunkIdsType == .array(element: "uuid"))
-            let indexAfter = try await client.query(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'").scalar
-            #expect(indexAfter == indexBefore)
+            // The index on the whole column goes (ragsync builds one per model when the data calls for it); the
+            // model in the table is recorded with its dimension and searched by default.
+            #expect(try await client.query(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'").scalarInt == 0)
+            #expect(try await client.query("SELECT embedding_model || ':' || dimensions FROM ragsync_models").scalar
+                == "text-embedding-3-small:1536")
+            #expect(try await client.query("SELECT ragsync_active_model()").scalar == "text-embedding-3-small")
+            // The origin web app's query, with and without the model named, still answers (as an exact scan).
+            let query = PostgresVector([Float](repeating: 0.5, count: 1536))
+            for sql in [
+                "SELECT chunk_id FROM chunk_embeddings ORDER BY embedding <=> $1 LIMIT 5",
+                "SELECT chunk_id FROM chunk_embeddings WHERE embedding_model = 'text-embedding-3-small' ORDER BY embedding <=> $1 LIMIT 5",
+            ] {
+                #expect(try await client.query(sql, [query]).rows.count == 1, "\(sql)")
+            }
             // The origin had no id defaults; ragsync added one without touching existing ids.
             let inserted = try await client.query(
                 """
@@ -113,29 +126,35 @@ struct SchemaMigrationTests {
         }
     }
 
-    @Test func aDimensionMismatchNamesBothNumbers() async throws {
+    @Test func aModelWithVectorsKeepsItsDimensionAndTheErrorNamesBothNumbers() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             try await OriginFixture.load("origin-uuid", into: client)
+            let report = try await SchemaMigrator(dimensions: 384).migrate(on: client, logger: logger)
+            let catalog = ModelCatalog(client: client, schema: report.schema)
             let error = await #expect(throws: StoreError.self) {
-                _ = try await SchemaMigrator(dimensions: 384).migrate(on: client, logger: logger)
+                try await catalog.register("text-embedding-3-small", dimensions: 384)
             }
             #expect(error?.code == .dimensionMismatch(database: 1536, configured: 384))
-            #expect(error?.description.contains("vector(1536)") == true)
-            #expect(error?.description.contains("384") == true)
-            // The failed migration rolled back: nothing was applied.
-            let applied = try await client.query("SELECT to_regclass('ragsync_schema_migrations') IS NULL").scalar
-            #expect(applied == "t")
+            #expect(error?.description.contains("1536") == true)
+            #expect(error?.description.contains("RAGSYNC_EMBEDDING_DIMENSIONS is 384") == true)
+            // Another model of another dimension lives beside it.
+            try await catalog.register("all-MiniLM-L6-v2", dimensions: 384)
+            #expect(try await catalog.models().map { "\($0.name):\($0.dimensions):\($0.isActive)" } == [
+                "text-embedding-3-small:1536:true", "all-MiniLM-L6-v2:384:false",
+            ])
         }
     }
 
-    @Test func migrateResizesAnEmptyEmbeddingsTableWhenAsked() async throws {
+    @Test func aModelWithoutVectorsChangesItsDimensionFreely() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
-            _ = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            let report = try await SchemaMigrator(dimensions: 384).migrate(
-                on: client, resizeEmptyEmbeddings: true, logger: logger)
-            #expect(report.schema.embeddingDimensions == 384)
+            let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
+            let catalog = ModelCatalog(client: client, schema: report.schema)
+            try await catalog.register("m", dimensions: 1536)
+            try await catalog.register("m", dimensions: 384)
+            #expect(try await catalog.models().map(\.dimensions) == [384])
+            #expect(try await catalog.activeModel() == "m")
         }
     }
 

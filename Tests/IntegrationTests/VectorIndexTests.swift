@@ -74,10 +74,10 @@ struct VectorIndexTests {
             for size in [10, 100, 1_000, 5_000, 10_000, 15_000, 20_000] {
                 written = try await generator.fill(store, from: written, to: size)
                 let outcome = try await maintainer.maintain(
-                    on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+                    model: store.model, on: harness.client, logger: Logger(label: "test"))
                 actions.append("\(size):\(outcome.action.rawValue)")
                 let result = try await harness.client.withConnection { connection in
-                    try RecallMeasurement(samples: 40).measure(on: connection)
+                    try RecallMeasurement(samples: 40).measure(model: store.model, on: connection)
                 }
                 let measured = try #require(result)
                 print("recall@10 at \(size) chunks: \(measured.recall) (\(outcome.action.rawValue), lists \(outcome.state?.lists.map(String.init) ?? "-"), probes \(outcome.state?.probes.map(String.init) ?? "-"))")
@@ -108,52 +108,65 @@ struct VectorIndexTests {
             // As many centres as vectors: no cluster for IVFFlat's lists to follow.
             var generator = ClusteredVectors(dimensions: 256, clusters: 10_000, seed: 11)
             _ = try await generator.fill(store, from: 0, to: 10_000)
-            let outcome = try await maintainer.maintain(on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+            let outcome = try await maintainer.maintain(model: store.model, on: harness.client, logger: Logger(label: "test"))
             #expect(outcome.action == .dropped)
             #expect(outcome.reason.contains("exact search"), "\(outcome.reason)")
             #expect(outcome.state?.method == VectorIndexState.exactMethod)
             #expect(try await harness.count(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'") == 0)
+                "SELECT count(*) FROM pg_indexes WHERE indexname = '\(VectorIndexState.indexName(for: store.model))'") == 0)
             // Searches return k rows, exactly, and the decision holds until the data has moved enough.
             let measured = try #require(try await harness.client.withConnection { connection in
-                try RecallMeasurement(samples: 20).measure(on: connection)
+                try RecallMeasurement(samples: 20).measure(model: store.model, on: connection)
             })
             #expect(measured.fewestRows == 10 && measured.recall == 1)
-            let again = try await maintainer.maintain(on: harness.client, schema: store.schema, logger: Logger(label: "test"))
+            let again = try await maintainer.maintain(model: store.model, on: harness.client, logger: Logger(label: "test"))
             #expect(again.action == .kept)
         }
     }
 
-    @Test func theOriginsEmptyTableIndexIsReplacedSoSearchReturnsKRows() async throws {
-        try await PipelineHarness.with { harness in
-            let store = try await harness.store()
-            try await harness.client.withConnection { connection in
-                try connection.execute(
-                    "CREATE INDEX idx_embedding_vector_cosine ON chunk_embeddings USING ivfflat (embedding vector_cosine_ops) WITH (lists = 100)")
-            }
-            var generator = ClusteredVectors(dimensions: 256, clusters: 300, seed: 3)
-            _ = try await generator.fill(store, from: 0, to: 300)
+    @Test func theOriginsEmptyTableIndexGoesWithTheMigrationSoSearchReturnsKRows() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let client = PostgresClient(url: url)
+            // The origin's schema with its IVFFlat index built on an (almost) empty table, then 300 more vectors.
+            try await OriginFixture.load("origin-uuid", into: client)
+            try await client.query(
+                """
+                WITH chunks AS (
+                    INSERT INTO document_chunks (chunk_id, content, source_file, chunk_index)
+                    SELECT gen_random_uuid(), 'chunk ' || n, 'f' || n || '.md', 0 FROM generate_series(1, 300) AS n
+                    RETURNING chunk_id
+                )
+                INSERT INTO chunk_embeddings (embedding_id, chunk_id, embedding, embedding_model)
+                SELECT gen_random_uuid(), chunk_id,
+                       (SELECT array_agg(random()::real) FROM generate_series(1, 1536 + 0 * length(chunk_id::text)))::vector,
+                       'text-embedding-3-small'
+                FROM chunks
+                """)
+            let plainQuery = """
+                SELECT (SELECT count(*) FROM (SELECT 1 FROM chunk_embeddings
+                        ORDER BY embedding <=> q.embedding LIMIT 10) nearest)
+                FROM (SELECT embedding FROM chunk_embeddings LIMIT 20) q
+                """
             // The failure ragsync exists to prevent: through an IVFFlat index built on an empty table, a plain
             // top-10 query (as the planner picks the index on a larger table) returns fewer rows than asked.
-            let plainCounts = try await harness.client.withConnection { connection in
-                try connection.transaction {
-                    try connection.execute("SET LOCAL enable_seqscan = off")
-                    return try connection.query(
-                        """
-                        SELECT (SELECT count(*) FROM (SELECT 1 FROM chunk_embeddings
-                                ORDER BY embedding <=> q.embedding LIMIT 10) nearest)
-                        FROM (SELECT embedding FROM chunk_embeddings LIMIT 20) q
-                        """
-                    ).rows.map { Int($0[0]!)! }
+            func plainCounts() async throws -> [Int] {
+                try await client.withConnection { connection in
+                    try connection.transaction {
+                        try connection.execute("SET LOCAL enable_seqscan = off")
+                        return try connection.query(plainQuery).rows.compactMap { $0[0].flatMap { Int($0) } }
+                    }
                 }
             }
-            print("origin's empty-table index, 300 rows: plain top-10 queries returned \(plainCounts) rows")
-            #expect(plainCounts.contains { $0 < 10 })
-            let outcome = try await VectorIndexMaintainer().maintain(
-                on: harness.client, schema: store.schema, logger: Logger(label: "test"))
-            #expect(outcome.action == .dropped)
-            let after = try await harness.client.withConnection { connection in
-                try RecallMeasurement(samples: 20).measure(on: connection)
+            let before = try await plainCounts()
+            print("origin's empty-table index, 301 rows: plain top-10 queries returned \(before) rows")
+            #expect(before.contains { $0 < 10 })
+
+            _ = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
+            #expect(try await client.query(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_embedding_vector_cosine'").scalarInt == 0)
+            #expect(try await plainCounts().allSatisfy { $0 == 10 })
+            let after = try await client.withConnection { connection in
+                try RecallMeasurement(samples: 20).measure(model: "text-embedding-3-small", on: connection)
             }
             #expect(after?.fewestRows == 10)
             #expect(after?.recall == 1)

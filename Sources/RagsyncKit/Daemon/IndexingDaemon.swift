@@ -98,8 +98,12 @@ public struct IndexingDaemon: Sendable {
     // MARK: - Indexing loop
 
     private func indexChanges() async throws {
+        // The embedder first: a model that cannot be found or a missing key is a configuration error, reported
+        // before the schema is touched.
+        let embedder = try RagsyncContext.makeEmbedder(for: configuration, logger: logger)
         var context = try await connect()
-        var engine = try context.makeSyncEngine()
+        var engine = try context.makeSyncEngine(embedder: embedder)
+        await warnIfNotActive(context)
         notifier.send(.ready, .status("Connected; starting the first reconcile"))
         let ready =
             "ready: watching \(configuration.contentDirectory.path), database \(context.client.redactedTarget), "
@@ -117,6 +121,7 @@ public struct IndexingDaemon: Sendable {
             if let reloaded = reload.takeConfiguration() {
                 if let (newContext, newEngine) = await prepareReload(reloaded) {
                     (context, engine) = (newContext, newEngine)
+                    await warnIfNotActive(context)
                 } else {
                     reload.abandon()
                     notifier.send(.ready)
@@ -196,7 +201,7 @@ public struct IndexingDaemon: Sendable {
         reloaded.databaseURL = configuration.databaseURL
         reloaded.contentDirectory = configuration.contentDirectory
         do {
-            let context = try await RagsyncContext.open(configuration: reloaded, logger: logger)
+            let context = try await RagsyncContext.open(configuration: reloaded, registeringModel: true, logger: logger)
             let engine = try context.makeSyncEngine()
             logger.notice(
                 "reload applied: embedder \(reloaded.embedder.rawValue) (\(reloaded.embeddingModel))",
@@ -210,6 +215,20 @@ public struct IndexingDaemon: Sendable {
         }
     }
 
+    /// Says so when searches use another model than the one this daemon embeds with: the chunks it writes are then
+    /// not found until that model has vectors for them.
+    private func warnIfNotActive(_ context: RagsyncContext) async {
+        let model = context.configuration.embeddingModel
+        guard let active = try? await context.catalog.activeModel(), active != model else { return }
+        let message =
+            "searches use the active model \(active), but this daemon embeds with \(model): chunks it writes are found "
+            + "only once they have \(active) vectors too (`ragsync reembed --model \(active)`); set "
+            + "RAGSYNC_EMBEDDING_MODEL=\(active), or `ragsync activate \(model)` once it covers every chunk"
+        logger.warning(
+            "\(message)",
+            metadata: ["action": "model-not-active", "embedding_model": "\(model)", "active_model": "\(active)"])
+    }
+
     /// Migrates (idempotent) and verifies the schema, retrying while the database is unreachable.
     private func connect() async throws -> RagsyncContext {
         var backoff = RetryBackoff()
@@ -217,7 +236,7 @@ public struct IndexingDaemon: Sendable {
         while true {
             heartbeats.beat("indexer")
             do {
-                _ = try await Migration.run(configuration: configuration, resizeEmptyEmbeddings: false, logger: logger)
+                _ = try await Migration.run(configuration: configuration, logger: logger)
                 return try await RagsyncContext.open(configuration: configuration, logger: logger)
             } catch let error as PostgresError where RagsyncFailure.kind(of: error) == .outage {
                 let delay = backoff.nextDelay()

@@ -55,6 +55,7 @@ struct PreparedDocument: Sendable {
         return DocumentUpdate(
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,
             category: category, chunks: rows, chunking: chunking, outlineHash: outline?.hash,
-            outlineVector: outline.flatMap { vectors[$0.hash] })
+            outlineVector: outline.flatMap { vectors[$0.hash] }, outlineText: outline?.text,
+            description: chunks.lazy.compactMap(EmbeddedText.description(of:)).first { !$0.isEmpty } ?? "")
     }
 }
