@@ -37,7 +37,8 @@ public struct DocumentStore: Sendable {
     public func documents(paths: [String], folders: [String]) async throws -> [String: StoredDocument] {
         let rows = try await client.query(
             """
-            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking FROM ragsync_documents
+            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking, file_stamp
+            FROM ragsync_documents
             WHERE source IN ($3, '')
               AND (source_file = ANY($1::text[])
                    OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/')))
@@ -47,10 +48,25 @@ public struct DocumentStore: Sendable {
         let decoded = try rows.decoded { row throws(PostgresError) in
             StoredDocument(
                 sourceFile: try row.string(0), contentHash: row.optionalString(1), failedHash: row.optionalString(2),
-                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4), chunking: row.optionalString(5))
+                chunkCount: try row.optionalInt(3) ?? 0, lastError: row.optionalString(4), chunking: row.optionalString(5),
+                fileStamp: row.optionalString(6))
         }
         for document in decoded { documents[document.sourceFile] = document }
         return documents
+    }
+
+    /// Records each file's stamp beside its hash, where the stored hash is still the one its bytes had when read
+    /// after the stamp was taken: a document indexed from newer bytes keeps no stamp, and its next pass reads it.
+    public func recordFileStamps(_ files: [(path: String, hash: String, stamp: String)]) async throws {
+        guard !files.isEmpty else { return }
+        try await client.query(
+            """
+            UPDATE ragsync_documents d SET file_stamp = t.stamp
+            FROM unnest($1::text[], $2::text[], $3::text[]) AS t(path, hash, stamp)
+            WHERE d.source = $4 AND d.source_file = t.path AND d.content_hash = t.hash
+              AND d.file_stamp IS DISTINCT FROM t.stamp
+            """,
+            [PostgresArray(files.map(\.path)), PostgresArray(files.map(\.hash)), PostgresArray(files.map(\.stamp)), source])
     }
 
     /// Records that this source ran now from `contentDirectory` on `host`, and makes it the owner of every document
@@ -413,6 +429,8 @@ public struct StoredDocument: Sendable, Equatable {
     public var lastError: String?
     /// The ``DocumentUpdate/chunking`` its rows were cut with; nil for rows written before it was recorded.
     public var chunking: String?
+    /// The file's stamp recorded with `contentHash` (a stat cache entry); nil when none is.
+    public var fileStamp: String? = nil
 }
 
 /// A document's new version, ready to write.

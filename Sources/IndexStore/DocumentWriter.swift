@@ -66,7 +66,9 @@ struct DocumentWriter {
             ON CONFLICT (source, source_file) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
                 chunk_count = EXCLUDED.chunk_count, chunking = EXCLUDED.chunking, failed_hash = NULL, last_error = NULL,
-                failed_at = NULL, indexed_at = now(), updated_at = now(), description = EXCLUDED.description
+                failed_at = NULL, indexed_at = now(), updated_at = now(), description = EXCLUDED.description,
+                file_stamp = CASE WHEN ragsync_documents.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
+                                  THEN ragsync_documents.file_stamp END
             """,
             [
                 PostgresArray(paths), PostgresArray(updates.map(\.contentHash)),

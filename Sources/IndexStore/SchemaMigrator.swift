@@ -151,7 +151,14 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 10, name: "one path in several sources", apply: keyDocumentsBySource),
         Migration(version: 11, name: "the SQL functions return each chunk's source", apply: recreateRetrievalFunctions),
         Migration(version: 12, name: "embeddings of any dimension, one vector index per model", apply: allowEveryDimension),
+        Migration(version: 13, name: "a stat cache: each document's file stamp", apply: addFileStamps),
     ]
+
+    /// Each document's file stamp (size, times, inode, device) recorded with its hash, so a pass skips reading files
+    /// whose stamp has not changed (`FileStamp`, `StatCache`).
+    private static func addFileStamps(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute("ALTER TABLE ragsync_documents ADD COLUMN IF NOT EXISTS file_stamp text")
+    }
 
     /// Vectors of any dimension in one table: the column becomes pgvector's untyped `vector` (no row is rewritten),
     /// the vector indexes on the whole column go (an approximate index needs one dimension; the upkeep builds one

@@ -52,6 +52,14 @@ struct PipelineHarness {
         apiKey: String? = nil, maxRetries: Int = 3, scope: ChangeBatch = ChangeBatch(isFullReconcile: true),
         environment: [String: String] = [:]
     ) async throws -> SyncSummary {
+        try await engine(apiKey: apiKey, maxRetries: maxRetries, environment: environment).reconcile(scope)
+    }
+
+    /// The engine `sync` runs, on the real file system or another.
+    func engine(
+        apiKey: String? = nil, maxRetries: Int = 3, environment: [String: String] = [:],
+        fileSystem: any FileSystem = GlibcFileSystem()
+    ) async throws -> SyncEngine {
         let configuration = try configuration(apiKey: apiKey, environment: environment)
         let context = try await RagsyncContext.open(
             configuration: configuration, registeringModel: true, logger: Logger(label: "test"))
@@ -61,11 +69,10 @@ struct PipelineHarness {
                 requestTimeout: .seconds(5), maxRetries: maxRetries, initialBackoff: .milliseconds(10),
                 maxBackoff: .milliseconds(50), maxRetryAfter: .seconds(2)),
             logger: Logger(label: "test"))
-        let engine = try SyncEngine(
+        return try SyncEngine(
             store: context.store, embedder: embedder, chunker: try context.makeChunker(),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
-            deletionGuard: configuration.deletionGuard)
-        return try await engine.reconcile(scope)
+            deletionGuard: configuration.deletionGuard, fileSystem: fileSystem)
     }
 
     /// The context `ragsync check` and `search` open on this harness.

@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == Array(1...12))
+            #expect(report.appliedVersions == Array(1...13))
             #expect(report.schema.chunkIdType == .uuid)
             // Any model's vectors fit: the column is untyped, and each model's dimension is recorded.
             #expect(report.schema.embeddingDimensions == nil)
@@ -64,7 +64,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == Array(1...12))
+            #expect(report.appliedVersions == Array(1...13))
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(try await client.query("SELECT embedding::text FROM chunk_embeddings").scalar == vectorBefore)

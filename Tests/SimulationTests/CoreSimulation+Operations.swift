@@ -28,6 +28,7 @@ extension CoreSimulation {
         case 81..<84: linkOut()
         case 84..<87: checkoutBurst()
         case 87..<90: writeOutside()
+        case 90..<95: if let path = existingFile() { rewriteSameSize(path) }
         default: writeFile(randomFilePath(), closing: true)
         }
     }
@@ -41,6 +42,19 @@ extension CoreSimulation {
         if created { kernel.entryChanged(inFolder: folder, .created, name: name) }
         kernel.entryChanged(inFolder: folder, .modified, name: name)
         if closing { kernel.entryChanged(inFolder: folder, .closedAfterWriting, name: name) }
+    }
+
+    /// Changes a byte in place, keeping the size: within the same second the file keeps its stamp (the racy case).
+    private mutating func rewriteSameSize(_ path: String) {
+        guard let inode = fileSystem.inode(at: path), case .file(var bytes) = fileSystem.node(inode), !bytes.isEmpty,
+            let (folder, name) = parent(of: path)
+        else { return }
+        let position = roll(bytes.count)
+        bytes[position] = bytes[position] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+        _ = fileSystem.write(path, bytes)
+        note("rewrite same size \(path)")
+        kernel.entryChanged(inFolder: folder, .modified, name: name)
+        kernel.entryChanged(inFolder: folder, .closedAfterWriting, name: name)
     }
 
     /// Writes a hidden temporary, then renames it over the document (most editors).

@@ -41,6 +41,8 @@ struct CoreSimulation {
         var reloads = 0
         var eventsLost = 0
         var quiescentChecks = 0
+        /// Files a pass did not read because the stat cache vouched for their hash.
+        var unread = 0
     }
 
     let seed: UInt64
@@ -57,6 +59,7 @@ struct CoreSimulation {
     private var store = SimulatedStore()
     private var chunker: Chunker
     private var now: Instant
+    private let started: Instant
     private var pass: Pass?
     private var step = 0
     /// The last steps in words, kept when `RAGSYNC_SIM_TRACE` is set, to read a failure.
@@ -85,6 +88,7 @@ struct CoreSimulation {
         self.random = random
         chunker = Chunker(options: try ChunkingOptions(targetTokens: 60, overlapTokens: 10, contextTokens: 8))
         now = ContinuousClock.now
+        started = now
         fileSystem.makeDirectory(Self.root)
         fileSystem.makeDirectory(Self.outside)
         scanner = try ContentScanner(root: Self.root, fileSystem: fileSystem)
@@ -105,7 +109,16 @@ struct CoreSimulation {
         quiesceAndCheck()
     }
 
+    /// The simulated wall clock in nanoseconds since the epoch: the hand-driven clock's time since the start.
+    private var wallClock: Int64 {
+        let elapsed = started.duration(to: now).components
+        return Self.wallClockStart + elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000
+    }
+
+    private static let wallClockStart: Int64 = 1_800_000_000 * 1_000_000_000
+
     private mutating func takeStep() {
+        fileSystem.setClock(wallClock)
         switch roll(100) {
         case 0..<40: operate()
         case 40..<60: deliverEvents()
@@ -205,7 +218,9 @@ struct CoreSimulation {
                 return
             }
             counters.passes += 1
-            let snapshot = scanner.snapshot(of: batch, maxBytes: Self.maxFileBytes)
+            let snapshot = scanner.snapshot(
+                of: batch, maxBytes: Self.maxFileBytes, cache: store.statCache(passStart: wallClock))
+            counters.unread += snapshot.unread
             let plan = SyncPlan(
                 snapshot: snapshot, records: store.records(in: batch), drifted: [:], chunking: chunker.signature)
             for (old, new) in plan.renames { store.rename(from: old, to: new) }
@@ -281,6 +296,7 @@ struct CoreSimulation {
         if current.snapshot.isComplete {
             for path in current.plan.deletions { store.delete(path) }
         }
+        store.recordStamps(of: current.snapshot.files)
         for hash in before.subtracting(store.embeddedHashes) { allowance[hash, default: 0] += 1 }
     }
 

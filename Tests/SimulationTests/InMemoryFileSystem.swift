@@ -17,11 +17,21 @@ final class InMemoryFileSystem: FileSystem {
     private struct Disk: Sendable {
         var nodes: [Int: Node] = [1: .directory(children: [:])]
         var nextInode = 2
+        /// Each file's modification and change times, in nanoseconds, kept at whole seconds.
+        var times: [Int: (modified: Int64, changed: Int64)] = [:]
+        /// The time writes are stamped with: the simulation's wall clock, cut to whole seconds as on a file system
+        /// of 1 s resolution, where a rewrite within a second keeps a file's times (the stat cache's racy case).
+        var clock: Int64 = 0
     }
 
     private let disk = Mutex(Disk())
 
     static let rootInode = 1
+
+    /// Sets the clock later writes are stamped with (nanoseconds since the epoch).
+    func setClock(_ nanoseconds: Int64) {
+        disk.withLock { $0.clock = nanoseconds / 1_000_000_000 * 1_000_000_000 }
+    }
 
     // MARK: - FileSystem
 
@@ -42,7 +52,13 @@ final class InMemoryFileSystem: FileSystem {
             case .link: kind = .symbolicLink
             case nil: throw Self.missing
             }
-            return FileStatus(kind: kind, device: 1, inode: UInt64(inode))
+            var stamp: FileStamp?
+            if case .file(let bytes) = disk.nodes[inode], let times = disk.times[inode] {
+                stamp = FileStamp(
+                    size: Int64(bytes.count), modified: times.modified, changed: times.changed, inode: UInt64(inode),
+                    device: 1)
+            }
+            return FileStatus(kind: kind, device: 1, inode: UInt64(inode), stamp: stamp)
         }
     }
 
@@ -110,6 +126,7 @@ final class InMemoryFileSystem: FileSystem {
             return disk.withLock { disk in
                 guard case .file = disk.nodes[inode] else { return nil }
                 disk.nodes[inode] = .file(bytes: bytes)
+                disk.times[inode] = (disk.clock, disk.clock)
                 return (inode, false)
             }
         }
@@ -136,6 +153,7 @@ final class InMemoryFileSystem: FileSystem {
             }
             sourceChildren[fromName] = nil
             disk.nodes[fromParent] = .directory(children: sourceChildren)
+            disk.times[moving]?.changed = disk.clock  // rename(2) updates the moved inode's ctime
             guard case .directory(var targetChildren) = disk.nodes[toParent] else { return false }
             targetChildren[toName] = moving
             disk.nodes[toParent] = .directory(children: targetChildren)
@@ -154,6 +172,7 @@ final class InMemoryFileSystem: FileSystem {
             children[name] = nil
             disk.nodes[parent] = .directory(children: children)
             disk.nodes[inode] = nil
+            disk.times[inode] = nil
             return inode
         }
     }
@@ -180,6 +199,7 @@ final class InMemoryFileSystem: FileSystem {
             let inode = disk.nextInode
             disk.nextInode += 1
             disk.nodes[inode] = node
+            if case .file = node { disk.times[inode] = (disk.clock, disk.clock) }
             children[name] = inode
             disk.nodes[parent] = .directory(children: children)
             return inode

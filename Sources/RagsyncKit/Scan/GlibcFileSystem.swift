@@ -30,7 +30,14 @@ public struct GlibcFileSystem: FileSystem {
         case S_IFLNK: kind = .symbolicLink
         default: kind = .other
         }
-        return FileStatus(kind: kind, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        let stamp = FileStamp(
+            size: Int64(info.st_size), modified: Self.nanoseconds(info.st_mtim), changed: Self.nanoseconds(info.st_ctim),
+            inode: UInt64(info.st_ino), device: UInt64(info.st_dev))
+        return FileStatus(kind: kind, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), stamp: stamp)
+    }
+
+    private static func nanoseconds(_ time: timespec) -> Int64 {
+        Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
     }
 
     /// The corresponding C functions are `opendir(3)` and `readdir(3)`.

@@ -24,6 +24,16 @@ actor ContentSource {
         scanner.snapshot(of: scope, maxBytes: maxFileBytes)
     }
 
+    /// Walks the tree, or the part of it a batch names, taking each document's stamp.
+    func walk(_ scope: ChangeBatch) -> ContentScanner.Walk {
+        scanner.walk(scope)
+    }
+
+    /// Reads and hashes what a walk found, except the files the stat cache vouches for.
+    func read(_ walk: ContentScanner.Walk, cache: StatCache?) -> ContentSnapshot {
+        scanner.read(walk, maxBytes: maxFileBytes, cache: cache)
+    }
+
     /// Reads a file of the snapshot again, for parsing.
     func contents(of file: ContentSnapshot.File) throws(ContentReadError) -> ContentSnapshot.Contents {
         try scanner.contents(of: file, maxBytes: maxFileBytes)

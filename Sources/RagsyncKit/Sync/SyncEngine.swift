@@ -29,12 +29,18 @@ public struct SyncEngine: Sendable {
     /// this bounds memory on a cold index of thousands of files: 50 held a 5,000-file index to 60 MB, where 200
     /// took 87 MB and was no faster once batches overlapped.
     public var documentsPerBatch = 50
+    /// Skips reading files whose recorded stamp is unchanged (``StatCache``). Off for network file systems, whose
+    /// times come from another machine's clock and may be cached by the client.
+    public var usesStatCache: Bool
+    /// The real-time clock in nanoseconds since the epoch, which file times are written with; a test may set it.
+    public var wallClock: @Sendable () -> Int64 = SyncEngine.wallClockNanoseconds
 
     public init(
         store: DocumentStore, embedder: any EmbeddingProvider, chunker: Chunker, contentDirectory: URL,
         maxFileBytes: Int, logger: Logger, deletionGuard: DeletionGuard = DeletionGuard(),
-        fileSystem: any FileSystem = GlibcFileSystem()
+        fileSystem: any FileSystem = GlibcFileSystem(), usesStatCache: Bool? = nil
     ) throws {
+        self.usesStatCache = usesStatCache ?? (NetworkFileSystem(path: contentDirectory.path) == nil)
         self.deletionGuard = deletionGuard
         self.store = store
         self.embedder = embedder
@@ -57,11 +63,16 @@ public struct SyncEngine: Sendable {
     ) async throws -> SyncSummary {
         let started = ContinuousClock.now
         var summary = SyncSummary()
-        // The database side is read while the files are walked and hashed (the walk runs on a thread of its own): at
-        // 5,000 files the drift check (20-40 ms) then costs no time of its own.
+        // Taken before the walk: a stamp is trusted only when the file's times lie well before it (FileStamp).
+        let passStart = wallClock()
+        // The database side is read while the files are walked (on a thread of its own): at 5,000 files the drift
+        // check (20-40 ms) then costs no time of its own. Then only the files whose stamp is not the one recorded
+        // with their hash are read and hashed.
         async let databaseSide = Self.storedState(in: store, for: scope, contentDirectory: contentDirectory)
-        let snapshot = await source.snapshot(of: scope)
+        let walk = await source.walk(scope)
         let (stored, drifted, strayEmbeddingsDeleted) = try await databaseSide
+        let cache = usesStatCache ? Self.statCache(of: stored, passStart: passStart) : nil
+        let snapshot = await source.read(walk, cache: cache)
         summary.orphanedEmbeddingsDeleted = strayEmbeddingsDeleted
         if summary.orphanedEmbeddingsDeleted > 0 {
             logger.warning(
@@ -69,6 +80,7 @@ public struct SyncEngine: Sendable {
                 metadata: ["action": "repaired", "embeddings": "\(summary.orphanedEmbeddingsDeleted)"])
         }
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
+        summary.read = summary.scanned - snapshot.unread
         summary.skipped = snapshot.skipped
 
         let plan = SyncPlan(
@@ -143,8 +155,36 @@ public struct SyncEngine: Sendable {
         if scope.isFullReconcile, summary.indexed >= Self.copyCheckMinimum {
             try await noticeCopies(into: &summary)
         }
+        try await recordStamps(of: snapshot, stored: stored)
         summary.seconds = (ContinuousClock.now - started).seconds
         return summary
+    }
+
+    /// Records the settled stamps the store does not have yet, each only where the stored hash is still the one its
+    /// file's bytes had (a document indexed from newer bytes keeps none and is read by the next pass).
+    private func recordStamps(of snapshot: ContentSnapshot, stored: [String: StoredDocument]) async throws {
+        guard usesStatCache else { return }
+        let fresh = snapshot.files.compactMap { file -> (path: String, hash: String, stamp: String)? in
+            guard let stamp = file.settledStamp?.text, stored[file.relativePath]?.fileStamp != stamp else { return nil }
+            return (file.relativePath, file.hash, stamp)
+        }
+        try await store.recordFileStamps(fresh)
+    }
+
+    /// The stamps and hashes recorded with this source's documents.
+    private static func statCache(of stored: [String: StoredDocument], passStart: Int64) -> StatCache {
+        var recorded: [String: (stamp: String, hash: String)] = [:]
+        for (path, document) in stored {
+            if let stamp = document.fileStamp, let hash = document.contentHash { recorded[path] = (stamp, hash) }
+        }
+        return StatCache(recorded: recorded, passStart: passStart)
+    }
+
+    /// The real-time clock in nanoseconds since the epoch: the clock file times are written with.
+    @Sendable private static func wallClockNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
     }
 
     /// Documents a full pass must index before it looks for a source it copies (a moved folder's first pass indexes

@@ -6,6 +6,8 @@ import Foundation
 /// Counts of one reconcile of the content directory with the database.
 public struct SyncSummary: Sendable {
     public var scanned = 0
+    /// Files read and hashed; the others' recorded stamps vouched for their hash (``StatCache``).
+    public var read = 0
     public var unchanged = 0
     public var indexed = 0
     public var renamed = 0
@@ -63,7 +65,7 @@ public struct SyncSummary: Sendable {
         var lines = [
             "documents: \(scanned) scanned, \(indexed) indexed, \(unchanged) unchanged, \(renamed) renamed, "
                 + "\(removed) removed, \(failed) failed" + (rechunked > 0 ? " (\(rechunked) re-chunked)" : "")
-                + (repaired > 0 ? " (\(repaired) repaired)" : ""),
+                + (repaired > 0 ? " (\(repaired) repaired)" : "") + "; \(read) read",
             "chunks: \(chunksEmbedded) embedded, \(chunksReused) reused; \(tokensSent) tokens sent in "
                 + "\(embeddingRequests) request(s)",
             "time: \(String(format: "%.2f", seconds)) s",

@@ -15,6 +15,8 @@ public struct ContentScanner: Sendable {
         public var relativePath: String
         /// The real path to open (symbolic links resolved).
         public var absolutePath: String
+        /// The target's stamp as the walk saw it, before any read.
+        public var stamp: FileStamp?
     }
 
     /// What the scan found.
@@ -69,9 +71,10 @@ public struct ContentScanner: Sendable {
         } catch {
             return error.isMissing ? .absent : .unknown(reason: error.message)
         }
-        guard let target = insideRoot(path), (try? fileSystem.status(of: target, followingLinks: true))?.kind == .regular
+        guard let target = insideRoot(path), let info = try? fileSystem.status(of: target, followingLinks: true),
+            info.kind == .regular
         else { return .absent }
-        return .document(Entry(relativePath: relativePath, absolutePath: target))
+        return .document(Entry(relativePath: relativePath, absolutePath: target, stamp: info.stamp))
     }
 
     /// Walks one folder of the tree.
@@ -135,7 +138,7 @@ public struct ContentScanner: Sendable {
                 }
                 walk(directory: target, relative: relativePath, visited: &visited, into: &result)
             case .regular where ContentNames.isDocument(name):
-                result.entries.append(Entry(relativePath: relativePath, absolutePath: target))
+                result.entries.append(Entry(relativePath: relativePath, absolutePath: target, stamp: info.stamp))
             default:
                 continue
             }

@@ -14,8 +14,11 @@ public struct ContentSnapshot: Sendable {
         public var relativePath: String
         public var absolutePath: String
         public var hash: String
-        /// The bytes that were hashed, when the budget allowed keeping them.
+        /// The bytes that were hashed, when the budget allowed keeping them; nil too when the stat cache vouched for
+        /// the hash and nothing was read.
         public var bytes: [UInt8]?
+        /// The stamp taken before the bytes were read, when it may be recorded with `hash` (it is settled).
+        public var settledStamp: FileStamp?
     }
 
     /// A changed document's bytes, read again to be parsed, with their hash.
@@ -41,15 +44,29 @@ public struct ContentSnapshot: Sendable {
     public var skipped: [(path: String, reason: String)]
     /// False when a folder could not be listed: deletions are then unsafe.
     public var isComplete: Bool
+    /// Files whose hash the stat cache vouched for, unread.
+    public var unread = 0
 }
 
 extension ContentScanner {
+    /// The documents a walk found, before any is read.
+    public struct Walk: Sendable {
+        public var scan: Result
+        /// False when a path could not be checked or the directory is gone: deletions are then unsafe.
+        public var isComplete: Bool
+    }
+
     /// Walks the tree, or the part of it a batch names, reads every document found and hashes its bytes.
-    public func snapshot(of scope: ChangeBatch, maxBytes: Int) -> ContentSnapshot {
-        guard !scope.isFullReconcile else { return read(scan(), maxBytes: maxBytes) }
+    /// - Parameter cache: recorded stamps and hashes; a file whose settled stamp is the recorded one is not read.
+    public func snapshot(of scope: ChangeBatch, maxBytes: Int, cache: StatCache? = nil) -> ContentSnapshot {
+        read(walk(scope), maxBytes: maxBytes, cache: cache)
+    }
+
+    /// Walks the tree, or the part of it a batch names, taking each document's stamp.
+    public func walk(_ scope: ChangeBatch) -> Walk {
+        guard !scope.isFullReconcile else { return Walk(scan: scan(), isComplete: true) }
         guard isRootPresent else {
-            return ContentSnapshot(
-                files: [], unreadable: [], skipped: [(".", "the content directory is gone")], isComplete: false)
+            return Walk(scan: Result(entries: [], skipped: [(".", "the content directory is gone")]), isComplete: false)
         }
         var scan = ContentScanner.Result(entries: [], skipped: [])
         var unknown = false
@@ -69,9 +86,7 @@ extension ContentScanner {
                 unknown = true
             }
         }
-        var snapshot = read(scan, maxBytes: maxBytes)
-        if unknown { snapshot.isComplete = false }
-        return snapshot
+        return Walk(scan: scan, isComplete: !unknown)
     }
 
     /// How many bytes of file contents one snapshot keeps, so that the files of a small pass are read once.
@@ -85,12 +100,24 @@ extension ContentScanner {
         return ContentSnapshot.Contents(bytes: bytes, hash: ContentHash(of: bytes).hex)
     }
 
-    private func read(_ scan: ContentScanner.Result, maxBytes: Int) -> ContentSnapshot {
+    /// Reads and hashes the documents a walk found, except those the stat cache vouches for.
+    public func read(_ walk: Walk, maxBytes: Int, cache: StatCache? = nil) -> ContentSnapshot {
+        let scan = walk.scan
         var files: [ContentSnapshot.File] = []
         var unreadable: [ContentSnapshot.Unreadable] = []
         var budget = Self.keptBytesBudget
+        var unread = 0
         files.reserveCapacity(scan.entries.count)
         for entry in scan.entries {
+            let settled = cache.flatMap { cache in entry.stamp.flatMap { $0.isSettled(at: cache.passStart) ? $0 : nil } }
+            if let hash = cache?.hash(of: entry.relativePath, stamp: entry.stamp) {
+                files.append(
+                    ContentSnapshot.File(
+                        relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: hash, bytes: nil,
+                        settledStamp: settled))
+                unread += 1
+                continue
+            }
             do {
                 let bytes = try fileSystem.contents(of: entry.absolutePath, maxBytes: maxBytes)
                 let kept = bytes.count <= budget ? bytes : nil
@@ -98,14 +125,15 @@ extension ContentScanner {
                 files.append(
                     ContentSnapshot.File(
                         relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex,
-                        bytes: kept))
+                        bytes: kept, settledStamp: settled))
             } catch where error.reason == .vanished {
                 continue  // gone since the walk: absent, so a removal or the old half of a rename
             } catch {
                 unreadable.append(ContentSnapshot.Unreadable(relativePath: entry.relativePath, error: error))
             }
         }
-        let complete = !scan.skipped.contains { $0.reason.hasPrefix("cannot open folder") }
-        return ContentSnapshot(files: files, unreadable: unreadable, skipped: scan.skipped, isComplete: complete)
+        let complete = walk.isComplete && !scan.skipped.contains { $0.reason.hasPrefix("cannot open folder") }
+        return ContentSnapshot(
+            files: files, unreadable: unreadable, skipped: scan.skipped, isComplete: complete, unread: unread)
     }
 }

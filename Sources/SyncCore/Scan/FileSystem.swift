@@ -29,11 +29,14 @@ public struct FileStatus: Sendable, Equatable {
     /// Device and inode: a folder reached twice has the same pair.
     public var device: UInt64
     public var inode: UInt64
+    /// Size, times, inode and device, for the stat cache; nil where the file system does not give them.
+    public var stamp: FileStamp?
 
-    public init(kind: Kind, device: UInt64, inode: UInt64) {
+    public init(kind: Kind, device: UInt64, inode: UInt64, stamp: FileStamp? = nil) {
         self.kind = kind
         self.device = device
         self.inode = inode
+        self.stamp = stamp
     }
 }
 
