@@ -275,8 +275,8 @@ class Bench:
         result["inputs"] = stats_after["inputs"] - stats_before["inputs"]
         with open(self.log, "rb") as log:
             log.seek(log_offset)
-            built = re.search(rb"vector index built: .*duration_ms=(\d+)", log.read())
-        result["index_upkeep_s"] = int(built.group(1)) / 1000 if built else 0.0
+            built = re.search(rb"action=vector-index-built[^\n]*?duration_ms=(\d+)|vector index[^\n]* built: [^\n]*?duration_ms=(\d+)", log.read())
+        result["index_upkeep_s"] = int(built.group(1) or built.group(2)) / 1000 if built else 0.0
         return result
 
     # 1. cold index, 3. nothing changed ---------------------------------------------------------------------------
@@ -445,6 +445,7 @@ class Bench:
             results["edits"] = self.edits(content, live, listener)
             results["deletes"] = self.deletes(content, live, listener)
             results["renames"] = self.renames(content, live, listener)
+            results["commit_floor"] = self.commit_floor(listener, self.options.edits)
             results["insert_at_top"] = self.insert_at_top(content, listener)
             results["burst"] = self.burst(content, live, listener)
             results["idle"] = self.idle(process.pid)
@@ -549,6 +550,25 @@ class Bench:
             live[live.index(old)] = new
             return ("renamed", new)
         return self.one_at_a_time(len(targets), change, listener)
+
+    def commit_floor(self, listener, count):
+        """The floor under save -> commit, in the same run: a client's bare one-row insert, NOTIFY and commit, timed
+        until the listener has the notification, as the daemon's changes are."""
+        with Connection(self.database_url("ragsync_bench")) as db:
+            db.query("CREATE TABLE IF NOT EXISTS ragsync_bench_floor (id integer PRIMARY KEY, body text)")
+            latencies = []
+            for index in range(count):
+                key = ("floor", "floor-%d" % index)
+                started = time.monotonic()
+                db.query("BEGIN")
+                db.query("INSERT INTO ragsync_bench_floor (id, body) VALUES ($1, $2)", (str(index), "x" * 100))
+                db.query("SELECT pg_notify('ragsync', $1)",
+                         (json.dumps({"action": key[0], "source_file": key[1]}),))
+                db.query("COMMIT")
+                arrivals = self.wait_for_payloads(listener, [key])
+                latencies.append((arrivals[key][0] - started) * 1000)
+            db.query("DROP TABLE ragsync_bench_floor")
+        return summarize(latencies, [0] * count)
 
     def insert_at_top(self, content, listener):
         """A long document (about 20 chunks), then a paragraph inserted below its title."""
@@ -761,6 +781,9 @@ def table(results):
     for kind in ("edits", "deletes", "renames"):
         row("%s: save -> commit p50 / p95 / max" % kind, lambda s, k=kind: "%.1f / %.1f / %.1f ms (%d)" % (
             s[k]["p50_ms"], s[k]["p95_ms"], s[k]["max_ms"], s[k]["count"]))
+    row("floor: bare insert + NOTIFY + commit p50 / p95", lambda s: "%.1f / %.1f ms (edits %.1fx the floor)" % (
+        s["commit_floor"]["p50_ms"], s["commit_floor"]["p95_ms"],
+        s["edits"]["p50_ms"] / max(s["commit_floor"]["p50_ms"], 0.001)))
     row("edit: inputs per edit (mean, max)", lambda s: "%.2f, %d" % (
         s["edits"]["inputs_per_change"], s["edits"]["inputs_max"]))
     row("insert at top: inputs / chunks", lambda s: "%d / %d" % (s["insert_at_top"]["inputs"],

@@ -101,6 +101,16 @@ public struct ModelCatalog: Sendable {
         }
     }
 
+    /// How many of ragsync's chunks have no vector of `model`.
+    public func chunksMissing(_ model: String) async throws -> Int {
+        try await client.query(
+            """
+            SELECT count(*) FROM ragsync_chunks r
+            WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = r.chunk_id AND e.embedding_model = $1)
+            """, [model]
+        ).scalarInt
+    }
+
     /// Makes `model` the one the SQL query functions and `ragsync search` use.
     /// - Parameter allowMissing: activate although some chunks have no vector of the model (they are not found
     ///   until they get one).

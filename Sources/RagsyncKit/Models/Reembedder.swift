@@ -83,7 +83,7 @@ public struct Reembedder: Sendable {
             summary.rowsWritten += try await catalog.addEmbeddings(of: model, hashes: hashes, vectors: response.vectors)
             summary.textsEmbedded += texts.count
             summary.tokens += response.promptTokens
-            let missing = try await catalog.models().first { $0.name == model }?.chunksMissing ?? 0
+            let missing = try await catalog.chunksMissing(model)
             let current = Progress(embedded: summary.rowsWritten, total: summary.rowsWritten + missing)
             progress(current)
             if ContinuousClock.now - lastLog >= .seconds(10) {
