@@ -35,14 +35,24 @@ public struct DocumentStore: Sendable {
     /// A watcher's pass reads only what it compares, not the record of every document: at 5,000 documents that
     /// was a few milliseconds of every save's latency.
     public func documents(paths: [String], folders: [String]) async throws -> [String: StoredDocument] {
-        let rows = try await client.query(
-            """
-            SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking, file_stamp
-            FROM ragsync_documents
-            WHERE source IN ($3, '')
-              AND (source_file = ANY($1::text[])
-                   OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/')))
-            """, [PostgresArray(paths), PostgresArray(folders), source])
+        // Paths alone (a watcher's pass over saved files) are looked up by key: with the folder condition beside
+        // them, the planner scanned every record (3.5 ms of an edit's 10 at 5,000 documents).
+        let rows =
+            folders.isEmpty
+            ? try await client.query(
+                """
+                SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking, file_stamp
+                FROM ragsync_documents
+                WHERE source IN ($2, '') AND source_file = ANY($1::text[])
+                """, [PostgresArray(paths), source])
+            : try await client.query(
+                """
+                SELECT source_file, content_hash, failed_hash, chunk_count, last_error, chunking, file_stamp
+                FROM ragsync_documents
+                WHERE source IN ($3, '')
+                  AND (source_file = ANY($1::text[])
+                       OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS f WHERE f = '' OR starts_with(source_file, f || '/')))
+                """, [PostgresArray(paths), PostgresArray(folders), source])
         var documents: [String: StoredDocument] = [:]
         documents.reserveCapacity(rows.count)
         let decoded = try rows.decoded { row throws(PostgresError) in
