@@ -221,9 +221,26 @@ struct DocumentWriter {
             ])
     }
 
+    /// Rows one statement writes at most. A document of thousands of chunks is written in slices of this many
+    /// (in its one transaction), so the statement's parameters (text arrays and vectors, each copied again by
+    /// libpq) stay small: a 2,665-chunk file peaked at 151 MB when written in one statement.
+    static let rowsPerStatement = 256
+
     /// Inserts chunks and their bookkeeping rows; returns their ids in the order of `chunks`.
     /// - Parameter lostIds: ids of deleted rows by path and hash, reused (and consumed) for chunks with that hash.
     private func insertChunks(
+        _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
+        reusing lostIds: inout [String: [String: [String]]], on connection: PostgresConnection
+    ) throws -> [String] {
+        var ids: [String] = []
+        ids.reserveCapacity(chunks.count)
+        for slice in chunks.slices(of: Self.rowsPerStatement) {
+            ids += try insertChunkSlice(Array(slice), of: updates, reusing: &lostIds, on: connection)
+        }
+        return ids
+    }
+
+    private func insertChunkSlice(
         _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
         reusing lostIds: inout [String: [String: [String]]], on connection: PostgresConnection
     ) throws -> [String] {
@@ -300,6 +317,12 @@ struct DocumentWriter {
     /// Writes the embeddings of chunks that have none for the model: the vectors given, or copies of a stored
     /// embedding with the same chunk hash.
     private func writeEmbeddings(_ chunks: [(id: String, chunk: ChunkRow)], on connection: PostgresConnection) throws {
+        for slice in chunks.slices(of: Self.rowsPerStatement) {
+            try writeEmbeddingSlice(Array(slice), on: connection)
+        }
+    }
+
+    private func writeEmbeddingSlice(_ chunks: [(id: String, chunk: ChunkRow)], on connection: PostgresConnection) throws {
         let given = chunks.compactMap { chunk in chunk.chunk.vector.map { (id: chunk.id, vector: $0) } }
         if !given.isEmpty {
             try connection.query(
@@ -409,5 +432,12 @@ private struct WritePlan {
         }
         unmatched += unmatchedIds
         return DocumentWriteResult(kept: keptCount, inserted: freshCount, deleted: unmatchedIds.count)
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements (none for an empty array).
+    func slices(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: Swift.max(size, 1)).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -29,8 +29,12 @@ enum CmarkTreeConverter {
     /// the document root is freed with `cmark_node_free` exactly once, by the `defer` below.
     /// - Parameter text: Markdown source.
     /// - Returns: The flattened blocks in source order.
-    static func blocks(parsing text: String) -> [MarkdownBlock] {
-        parsing.withLock { _ in blocksAlone(parsing: text) }
+    /// - Parameter inPieces: parse a very large text a piece at a time (``MarkdownSegmenter``), each piece's tree freed
+    ///   before the next is built; false parses it whole.
+    static func blocks(parsing text: String, inPieces: Bool = true) -> [MarkdownBlock] {
+        parsing.withLock { _ in
+            inPieces ? MarkdownSegmenter.pieces(of: text).flatMap(blocksAlone(parsing:)) : blocksAlone(parsing: text)
+        }
     }
 
     /// ``blocks(parsing:)`` without the lock.
