@@ -21,6 +21,9 @@
 #   localmodel with no key and no server, the installed model (PREFIX/share/ragsync/models, as make install puts
 #              it) embeds in-process: an edit is indexed with all-MiniLM-L6-v2
 #   metrics    the hardened unit, unchanged, with RAGSYNC_METRICS_LISTEN: /metrics answers and counts an edit
+#   reembed    `ragsync reembed` as a transient notify unit (systemd-run) gives the local model's database the
+#              server model's vectors beside them, with its progress in STATUS and its end in the journal; then
+#              `ragsync activate` makes the new model the one searched
 # Everything it starts (container, embedding server, test database, PostgreSQL if it was not running) is
 # removed on exit. Exit status: 0 when every check passed.
 set -euo pipefail
@@ -483,5 +486,32 @@ else
     fail metrics "with RAGSYNC_METRICS_LISTEN=127.0.0.1:$metrics_port: $(prop ActiveState), exit status $(prop ExecMainStatus); $(ct journalctl -u ragsync.service -t ragsync --no-pager -o cat -n 2 | tr '\n' ' ')"
 fi
 ct systemctl stop ragsync.service >/dev/null 2>&1 || true
+
+# ----------------------------------------------------------------------------------------- check: reembed
+# The local model's database from above gets the server model's vectors, as a one-off unit the way README says to
+# run it, while the local vectors stay searchable; then the new model is activated.
+reembed_env=(-E "DATABASE_URL=$local_url" -E RAGSYNC_CONTENT_DIR=/srv/ragsync/content -E "OPENAI_API_KEY=$api_key")
+reembed_cursor=$(ct journalctl -n 1 --show-cursor -q -o cat 2>/dev/null | sed -n 's/^-- cursor: //p') || true
+missing_server_vectors() {
+    "$PSQL" "$local_url" -qtAc "SELECT count(*) FROM ragsync_chunks r WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e
+        WHERE e.chunk_id = r.chunk_id AND e.embedding_model = 'text-embedding-3-small')" 2>/dev/null
+}
+if timeout 120 nsenter -t "$ct_pid" -a systemd-run --wait --quiet -p Type=notify --unit ragsync-reembed "${reembed_env[@]}"         /usr/local/bin/ragsync reembed --model text-embedding-3-small --dimensions 1536 --embedder openai         --openai-base-url "http://127.0.0.1:$embed_port/v1" >/dev/null 2>&1; then
+    statuses=$(ct journalctl --no-pager -o cat ${reembed_cursor:+--after-cursor="$reembed_cursor"} 2>/dev/null \
+        | sed -n 's/.*Got notification message from PID [0-9]* (.*STATUS=\(Re-embedding[^,)]*\).*/\1/p' | tail -n 1) || true
+    # By its field, not by unit: journald may not attribute the last lines of a process that has already exited.
+    done_entry=$(ct journalctl ACTION=reembed-done --no-pager -o cat 2>/dev/null | grep -c .) || true
+    missing=$(missing_server_vectors) || true
+    activated=$(timeout 60 nsenter -t "$ct_pid" -a env "DATABASE_URL=$local_url" RAGSYNC_CONTENT_DIR=/srv/ragsync/content \
+        /usr/local/bin/ragsync activate text-embedding-3-small 2>&1 | grep "^active model") || true
+    active=$("$PSQL" "$local_url" -qtAc "SELECT ragsync_active_model()" 2>/dev/null) || true
+    if [ "$missing" = 0 ] && [ -n "$statuses" ] && [ "${done_entry:-0}" -ge 1 ] && [ "$active" = text-embedding-3-small ]; then
+        pass reembed "systemd-run -p Type=notify ragsync reembed: last STATUS \"$statuses\", ACTION=reembed-done in the journal, 0 chunks without a server vector; $activated"
+    else
+        fail reembed "reembed under systemd-run: STATUS '${statuses:-none}', reembed-done entries ${done_entry:-0}, chunks without a server vector ${missing:-?}, active model '${active:-?}' ($activated); its journal: $(ct journalctl -u ragsync-reembed.service --no-pager -o short -n 4 2>&1 | tr '\n' ' ')"
+    fi
+else
+    fail reembed "systemd-run ragsync reembed failed: $(ct journalctl -u ragsync-reembed.service --no-pager -o cat -n 3 | tr '\n' ' ')"
+fi
 
 [ "${#failed[@]}" -eq 0 ]
