@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-pooler test-systemd bench bench-smoke eval run clean-data embedding-server install uninstall
+.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-pooler test-systemd bench bench-smoke bench-peers eval run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -80,6 +80,17 @@ bench-smoke: setup db-start
 	$(SWIFT) build --product ragsync
 	python3 bench/bench.py --binary $(BIN_DEBUG) --sizes 30 --runs 1 --edits 3 --burst 20 --idle-seconds 1 --local-texts 4 \
 		--out "$${TMPDIR:-/tmp}/ragsync-bench-smoke.json"
+
+# A peer in the same run (bench/peers.py): CocoIndex 0.3.39 from PyPI, in a virtual environment of its own, indexes
+# the same generated corpus into the same PostgreSQL through the same embedding server; ragsync's ratios are printed
+# for the cold index, a run with nothing changed, a one-paragraph edit and the peak RSS.
+PEERS_VENV ?= .venv-peers
+PEERS_SIZES ?= 1000,5000
+bench-peers: setup db-start
+	$(SWIFT) build -c release --product ragsync
+	test -x $(PEERS_VENV)/bin/python || python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install --quiet --disable-pip-version-check cocoindex==0.3.39
+	python3 bench/peers.py --binary .build/release/ragsync --peer-python $(PEERS_VENV)/bin/python --sizes $(PEERS_SIZES)
 
 # Retrieval quality (bench/eval.py): a release build indexes each of EVAL_SETS (FOLDER=TSV of questions, see
 # bench/eval/README.md) into its own fresh database with the local model, then asks every question in each of
