@@ -28,7 +28,7 @@ struct MarkdownSegmenterTests {
         let text = largeDocument(seed: seed)
         let pieces = MarkdownSegmenter.pieces(of: text)
         #expect(pieces.count > 3, "the document was not cut")
-        #expect(pieces.joined(separator: "\n") == text || pieces.count > 1)
+        #expect(pieces.allSatisfy { $0.utf8.count < 2 * MarkdownSegmenter.pieceBytes }, "a piece grew past twice the size")
         let whole = CmarkTreeConverter.blocks(parsing: text, inPieces: false)
         // A table cut between two rows comes back as two tables with the same header: joined again, and the rest
         // (the reference definition is in the first piece with its use) is the same.
