@@ -62,15 +62,16 @@ stress-short: setup db-start
 	$(SWIFT) build --product ragsync
 	python3 bench/stress.py --binary $(BIN_DEBUG) --rounds 4 --ops-per-round 80 $(if $(STRESS_SEED),--seed $(STRESS_SEED))
 
-# The benchmark (bench/bench.py): a release build against the embedded database and a local instant embedding
-# server, on generated corpora of BENCH_SIZES files. Prints a table and writes bench/results.json. ~10 minutes.
+# The benchmark (bench/bench.py): the release build as `make install` ships it (SWIFT_RELEASE_FLAGS, below) against
+# the embedded database and a local instant embedding server, on generated corpora of BENCH_SIZES files. Prints a
+# table and writes bench/results.json. ~10 minutes.
 #   make bench [BENCH_SIZES=1000,5000] [BENCH_RUNS=3] [BENCH_IDLE_SECONDS=60] [BENCH_LATENCY_MS=0]
 BENCH_SIZES ?= 1000,5000
 BENCH_RUNS ?= 3
 BENCH_IDLE_SECONDS ?= 60
 BENCH_LATENCY_MS ?= 0
 bench: setup db-start
-	$(SWIFT) build -c release --product ragsync
+	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
 	python3 bench/bench.py --binary .build/release/ragsync --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) \
 		--idle-seconds $(BENCH_IDLE_SECONDS) --latency-ms $(BENCH_LATENCY_MS)
 
@@ -87,7 +88,7 @@ bench-smoke: setup db-start
 PEERS_VENV ?= .venv-peers
 PEERS_SIZES ?= 1000,5000
 bench-peers: setup db-start
-	$(SWIFT) build -c release --product ragsync
+	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
 	test -x $(PEERS_VENV)/bin/python || python3 -m venv $(PEERS_VENV)
 	$(PEERS_VENV)/bin/pip install --quiet --disable-pip-version-check cocoindex==0.3.39
 	python3 bench/peers.py --binary .build/release/ragsync --peer-python $(PEERS_VENV)/bin/python --sizes $(PEERS_SIZES)
@@ -100,7 +101,7 @@ bench-peers: setup db-start
 EVAL_SETS ?= ../shared/corpora/swift-book/TSPL.docc=bench/eval/swift-book.tsv content=bench/eval/content.tsv
 EVAL_MODES ?= vector,hybrid,text
 eval: setup db-start
-	$(SWIFT) build -c release --product ragsync
+	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
 	python3 bench/eval.py --binary .build/release/ragsync $(foreach s,$(EVAL_SETS),--set $(s)) --modes $(EVAL_MODES),whole-file
 
 # The unit under a real systemd booted in a container (systemd-nspawn; needs root): start, status, journal fields,
