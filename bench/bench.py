@@ -580,13 +580,27 @@ class Bench:
         os.makedirs(os.path.join(content, "long"), exist_ok=True)
         with open(os.path.join(content, path), "w") as handle:
             handle.write(text)
-        created = self.wait_for_payloads(listener, [("indexed", path)])
-        chunks = created[("indexed", path)][1]["chunks"]
+        chunks = self.wait_until_indexed(listener, path, text)
         before = self.server.stats()["inputs"]
+        edited = corpus.insert_paragraph_at_top(text, writer.paragraph())
         with open(os.path.join(content, path), "w") as handle:
-            handle.write(corpus.insert_paragraph_at_top(text, writer.paragraph()))
-        self.wait_for_payloads(listener, [("indexed", path)])
+            handle.write(edited)
+        self.wait_until_indexed(listener, path, edited)
         return {"chunks": chunks, "inputs": self.server.stats()["inputs"] - before}
+
+    def wait_until_indexed(self, listener, path, text, timeout=60):
+        """Waits until the stored hash of `path` is that of `text` and returns its chunk count. A NOTIFY alone is not
+        enough: a new folder's walk may index a file half written, and that notification arrives first."""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        deadline = time.monotonic() + timeout
+        with Connection(self.database_url("ragsync_bench")) as db:
+            while True:
+                row = db.query("SELECT content_hash, chunk_count FROM ragsync_documents WHERE source_file = $1", (path,))
+                if row and row[0][0] == digest:
+                    return int(row[0][1])
+                if time.monotonic() > deadline:
+                    raise BenchFailure("%s was not indexed with its new bytes within %d s" % (path, timeout))
+                list(listener.notifications(0.2))
 
     def burst(self, content, live, listener):
         """Rewrites up to --burst files as fast as possible (a git checkout), then waits until every one is indexed
