@@ -43,6 +43,8 @@ public struct ModelCatalog: Sendable {
         public var hash: String
         /// nil when the document was written before outline texts were recorded.
         public var text: String?
+        /// A document with this outline, as "source: path".
+        public var document: String
     }
 
     /// Records `model` with its dimension. The first model recorded becomes the active one.
@@ -200,7 +202,7 @@ public struct ModelCatalog: Sendable {
     ) async throws -> [PendingOutline] {
         let rows = try await client.query(
             """
-            SELECT DISTINCT ON (d.outline_hash) d.outline_hash, d.outline_text
+            SELECT DISTINCT ON (d.outline_hash) d.outline_hash, d.outline_text, d.source || ': ' || d.source_file
             FROM ragsync_documents d
             WHERE d.outline_hash IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM ragsync_outline_embeddings o
@@ -210,7 +212,7 @@ public struct ModelCatalog: Sendable {
             LIMIT $2
             """, [model, limit, PostgresArray(skipping)])
         return try rows.decoded { row throws(PostgresError) in
-            PendingOutline(hash: try row.string(0), text: row.optionalString(1))
+            PendingOutline(hash: try row.string(0), text: row.optionalString(1), document: try row.string(2))
         }
     }
 

@@ -107,11 +107,11 @@ public struct Reembedder: Sendable {
             let rebuilt = pending.compactMap { outline -> (hash: String, text: String)? in
                 guard let text = outline.text, DocumentOutline.hash(of: text) == outline.hash else {
                     skipped.append(outline.hash)
+                    notRebuilt.insert(outline.document)
                     return nil
                 }
                 return (outline.hash, text)
             }
-            if rebuilt.count < pending.count { notRebuilt.insert("(\(pending.count - rebuilt.count) outline(s))") }
             guard !rebuilt.isEmpty else { continue }
             let response = try await embedder.embed(rebuilt.map(\.text))
             try await catalog.addOutlineEmbeddings(of: model, hashes: rebuilt.map(\.hash), vectors: response.vectors)
