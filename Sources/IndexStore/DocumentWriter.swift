@@ -110,6 +110,7 @@ struct DocumentWriter {
             """
             INSERT INTO ragsync_outline_embeddings (outline_hash, embedding_model, embedding)
             SELECT t.hash, $3, t.v FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
+            ORDER BY t.hash
             ON CONFLICT (outline_hash, embedding_model) DO NOTHING
             """, [PostgresArray(fresh.map(\.hash)), schema.vectorParameter(fresh.map(\.vector)), model])
     }

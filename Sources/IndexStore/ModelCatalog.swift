@@ -50,7 +50,7 @@ public struct ModelCatalog: Sendable {
     /// Records `model` with its dimension. The first model recorded becomes the active one.
     /// - Throws: `StoreError` `.dimensionMismatch` when the database holds vectors of `model` with another dimension.
     public func register(_ model: String, dimensions: Int) async throws {
-        try await client.transaction { connection in
+        try await client.ragsyncTransaction { connection in
             let recorded = try connection.query(
                 "SELECT dimensions FROM ragsync_models WHERE embedding_model = $1 FOR UPDATE", [model]
             ).scalar.flatMap { Int($0) }
@@ -132,7 +132,7 @@ public struct ModelCatalog: Sendable {
                 message: "\(entry.chunksMissing) chunk(s) have no embedding of model \(model), so searches would not "
                     + "find them; run `ragsync reembed --model \(model)` to finish, or activate with --allow-missing")
         }
-        return try await client.transaction { connection in
+        return try await client.ragsyncTransaction { connection in
             let previous = try connection.query("SELECT value FROM ragsync_settings WHERE key = 'active_model'").scalar
             try connection.query(
                 """
@@ -148,7 +148,7 @@ public struct ModelCatalog: Sendable {
     /// - Returns: the chunk embeddings deleted.
     /// - Throws: `StoreError` `.activeModel` for the active model, `.unknownModel` for one never recorded.
     public func prune(_ model: String) async throws -> Int {
-        try await client.transaction { connection in
+        try await client.ragsyncTransaction { connection in
             let active = try connection.query(
                 "SELECT value FROM ragsync_settings WHERE key = 'active_model' FOR UPDATE"
             ).scalar
@@ -225,14 +225,16 @@ public struct ModelCatalog: Sendable {
     ) async throws -> Int {
         let vectorParameter = schema.vectorParameter(vectors)
         do {
-            return try await client.query(
-                """
-                INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
-                SELECT r.chunk_id, t.v, $3 FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
-                JOIN ragsync_chunks r ON r.content_hash = t.hash
-                WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = r.chunk_id AND e.embedding_model = $3)
-                """, [PostgresArray(hashes), vectorParameter, model]
-            ).affectedRowCount
+            return try await client.ragsyncTransaction { connection in
+                try connection.query(
+                    """
+                    INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
+                    SELECT r.chunk_id, t.v, $3 FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
+                    JOIN ragsync_chunks r ON r.content_hash = t.hash
+                    WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = r.chunk_id AND e.embedding_model = $3)
+                    """, [PostgresArray(hashes), vectorParameter, model]
+                ).affectedRowCount
+            }
         } catch let error as PostgresError where error.sqlState == "23503" {
             // foreign_key_violation: the daemon replaced a document between this batch's read and its insert.
             return 0

@@ -19,18 +19,25 @@ public struct SchemaInfo: Sendable, Equatable {
     /// Reads the catalog.
     /// - Throws: `StoreError.notMigrated` when the tables do not exist, `.unsupportedSchema` for odd id types.
     static func read(from connection: PostgresConnection) throws -> SchemaInfo {
+        // The catalog itself, named as information_schema.columns names types ("integer", "ARRAY"), which took
+        // 6 ms to plan against 0.5 ms for this, on every command and daemon start.
         let columns = try connection.query(
             """
-            SELECT table_name, column_name, data_type, udt_name
-            FROM information_schema.columns
-            WHERE table_schema = current_schema()
-              AND table_name = ANY($1::text[])
+            SELECT c.relname, a.attname,
+                   CASE WHEN t.typcategory = 'A' THEN 'ARRAY' ELSE format_type(a.atttypid, NULL) END, t.typname, a.atttypmod
+            FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_type t ON t.oid = a.atttypid
+            WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[])
+              AND a.attnum > 0 AND NOT a.attisdropped
             """,
             [PostgresArray(["document_chunks", "chunk_embeddings", "query_logs"])])
-        var types: [String: (dataType: String, udt: String)] = [:]
+        var types: [String: (dataType: String, udt: String, typmod: Int)] = [:]
         for row in columns.rows {
             let value = PostgresRow(columns: columns.columns, values: row)
-            types["\(try value.string(0)).\(try value.string(1))"] = (try value.string(2), try value.string(3))
+            types["\(try value.string(0)).\(try value.string(1))"] = (
+                try value.string(2), try value.string(3), Int(try value.string(4)) ?? -1
+            )
         }
         func identifier(_ key: String) throws -> IdentifierType {
             guard let column = types[key] else {
@@ -55,12 +62,7 @@ public struct SchemaInfo: Sendable, Equatable {
             default: retrieved = .text
             }
         }
-        let typmod = try connection.query(
-            """
-            SELECT a.atttypmod FROM pg_attribute a
-            WHERE a.attrelid = to_regclass('chunk_embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped
-            """)
-        let dimensions = typmod.scalar.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        let dimensions = types["chunk_embeddings.embedding"].flatMap { $0.typmod > 0 ? $0.typmod : nil }
         let vectorType = try connection.query("SELECT to_regtype('vector')::oid").scalar.flatMap { UInt32($0) }
         return SchemaInfo(
             chunkIdType: chunkId, embeddingIdType: embeddingId, queryIdType: queryId,

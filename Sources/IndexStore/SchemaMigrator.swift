@@ -46,7 +46,7 @@ public struct SchemaMigrator: Sendable {
     /// - Throws: `PostgresError` for SQL failures, `StoreError` for a schema ragsync cannot use.
     public func migrate(on client: PostgresClient, logger: Logger) async throws -> Report {
         let (dimensions, textSearchConfiguration) = (self.dimensions, self.textSearchConfiguration)
-        return try await client.transaction { connection in
+        return try await client.ragsyncTransaction { connection in
             try connection.query("SELECT pg_advisory_xact_lock(hashtext('ragsync.schema'))")
             try Self.ensureVectorExtension(on: connection)
             try connection.execute(
@@ -144,7 +144,12 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 11, name: "the SQL functions return each chunk's source", apply: recreateRetrievalFunctions),
         Migration(version: 12, name: "embeddings of any dimension, one vector index per model", apply: allowEveryDimension),
         Migration(version: 13, name: "a stat cache: each document's file stamp", apply: addFileStamps),
+        Migration(version: 14, name: "a count of other writers' writes, so a clean store skips the drift scan", apply: countForeignWrites),
     ]
+
+    private static func countForeignWrites(_ connection: PostgresConnection, dimensions: Int) throws {
+        try ForeignWriteCounter.create(on: connection)
+    }
 
     /// Each document's file stamp (size, times, inode, device) recorded with its hash, so a pass skips reading files
     /// whose stamp has not changed (`FileStamp`, `StatCache`).

@@ -40,10 +40,12 @@ public actor PostgresClient {
         }
     }
 
-    /// Runs `body` inside one transaction on the client's thread.
-    public func transaction<T: Sendable>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    /// Runs `body` inside one transaction on the client's thread, with `localSettings` set for it alone.
+    public func transaction<T: Sendable>(
+        localSettings: KeyValuePairs<String, String> = [:], _ body: (PostgresConnection) throws -> T
+    ) throws -> T {
         try withConnection { connection in
-            try connection.transaction { try body(connection) }
+            try connection.transaction(localSettings: localSettings) { try body(connection) }
         }
     }
 

@@ -86,8 +86,15 @@ public final class PostgresConnection {
     }
 
     /// Runs `body` inside `BEGIN … COMMIT`, rolling back when it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
+    /// - Parameter localSettings: settings (`SET LOCAL`) that hold for this transaction only, sent with `BEGIN` in
+    ///   one round trip; names and values are quoted by libpq, and a transaction pooler keeps them to this
+    ///   transaction.
+    public func transaction<T>(localSettings: KeyValuePairs<String, String> = [:], _ body: () throws -> T) throws -> T {
+        var begin = "BEGIN"
+        for (name, value) in localSettings {
+            begin += "; SET LOCAL \(try quoted(name, as: .identifier)) = \(try quoted(value, as: .literal))"
+        }
+        try execute(begin)
         do {
             let value = try body()
             try execute("COMMIT")
@@ -96,6 +103,19 @@ public final class PostgresConnection {
             if isHealthy { try? execute("ROLLBACK") }
             throw error
         }
+    }
+
+    private enum Quoting { case identifier, literal }
+
+    /// `text` quoted by libpq for this connection's encoding (`PQescapeIdentifier`, `PQescapeLiteral`).
+    private func quoted(_ text: String, as kind: Quoting) throws(PostgresError) -> String {
+        let count = text.utf8.count
+        let escaped = kind == .identifier ? PQescapeIdentifier(handle, text, count) : PQescapeLiteral(handle, text, count)
+        guard let escaped else {
+            throw PostgresError(.queryFailed, message: Self.trimmedMessage(PQerrorMessage(handle)), target: redactedTarget)
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
     }
 
     /// Copies a `PGresult` into ``PostgresRows`` and clears it.

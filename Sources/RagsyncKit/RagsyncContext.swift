@@ -170,9 +170,21 @@ public struct RagsyncContext: Sendable {
 
     /// The engine with an embedder made beforehand (the daemon makes it before touching the database).
     public func makeSyncEngine(embedder: any EmbeddingProvider) throws -> SyncEngine {
-        try SyncEngine(
+        var engine = try SyncEngine(
             store: store, embedder: embedder, chunker: try makeChunker(for: embedder),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger,
             deletionGuard: configuration.deletionGuard)
+        engine.bulkWriters = makeBulkWriters()
+        return engine
+    }
+
+    /// Two stores on connections of their own (opened at a bulk pass's first write, closed after it), for
+    /// ``SyncEngine/bulkWriters``.
+    public func makeBulkWriters() -> [DocumentStore] {
+        (0..<2).map { _ in
+            DocumentStore(
+                client: PostgresClient(url: configuration.databaseURL), schema: store.schema, model: store.model,
+                source: store.source)
+        }
     }
 }

@@ -75,6 +75,9 @@ struct ModelSwitchTests {
             #expect((report.byModel[Self.localModel] ?? 0) > 0 && (report.byModel[Self.serverModel] ?? 0) > 0)
             #expect(try await harness.count("SELECT count(*) FROM chunk_embeddings WHERE embedding_model <> $1", [Self.serverModel]) == 0)
             #expect(try await harness.count("SELECT count(*) FROM ragsync_models") == 1)
+            // Re-embedding, activating and pruning are ragsync's writes: no pass scans for drift after them.
+            _ = try await harness.sync()
+            #expect(try await harness.sync().scannedForDrift == false)
         }
     }
 

@@ -69,10 +69,12 @@ struct PipelineHarness {
                 requestTimeout: .seconds(5), maxRetries: maxRetries, initialBackoff: .milliseconds(10),
                 maxBackoff: .milliseconds(50), maxRetryAfter: .seconds(2)),
             logger: Logger(label: "test"))
-        return try SyncEngine(
+        var engine = try SyncEngine(
             store: context.store, embedder: embedder, chunker: try context.makeChunker(),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
             deletionGuard: configuration.deletionGuard, fileSystem: fileSystem)
+        engine.bulkWriters = context.makeBulkWriters()
+        return engine
     }
 
     /// The context `ragsync check` and `search` open on this harness.

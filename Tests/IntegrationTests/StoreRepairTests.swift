@@ -2,6 +2,7 @@
 
 import Foundation
 import RagsyncKit
+import SyncCore
 import RagsyncTestSupport
 import Testing
 
@@ -48,6 +49,59 @@ struct StoreRepairTests {
             #expect(summary.repaired == 1)
             #expect(try await harness.takeStats().inputs == 0)
             #expect(try await contents(harness) == before)
+        }
+    }
+
+    @Test func aCleanStoreIsNotScannedAgainUntilAnotherWriterWritesTheChunkTables() async throws {
+        try await withIndexedFiles { harness in
+            // The first pass of a store found it clean and recorded the count of other writers' writes.
+            #expect(try await harness.sync().scannedForDrift == false)
+            try await harness.client.query(
+                "UPDATE document_chunks SET content = 'tampered' WHERE chunk_id = (SELECT chunk_id FROM document_chunks ORDER BY chunk_id LIMIT 1)")
+            let repairing = try await harness.sync()
+            #expect(repairing.scannedForDrift && repairing.repaired == 1)
+            // The repair is checked by the next pass, which finds the store clean; the one after skips the scan.
+            let checking = try await harness.sync()
+            #expect(checking.scannedForDrift && checking.repaired == 0)
+            #expect(try await harness.sync().scannedForDrift == false)
+            // A statement that changes no row counts as well: the count is per statement.
+            try await harness.client.query("DELETE FROM chunk_embeddings WHERE false")
+            #expect(try await harness.sync().scannedForDrift)
+            // TRUNCATE fires no row trigger; it is counted too.
+            try await harness.client.query("TRUNCATE ragsync_chunks")
+            let truncated = try await harness.sync()
+            #expect(truncated.scannedForDrift && truncated.repaired == 3)
+            #expect(try await harness.sync().repaired == 0)
+            #expect(try await harness.sync().scannedForDrift == false)
+            // Another writer inside a transaction of its own is counted when it commits.
+            _ = try await harness.client.transaction { connection in
+                try connection.query(
+                    "DELETE FROM chunk_embeddings WHERE chunk_id = (SELECT chunk_id FROM chunk_embeddings ORDER BY chunk_id LIMIT 1)")
+            }
+            let afterTransaction = try await harness.sync()
+            #expect(afterTransaction.scannedForDrift && afterTransaction.repaired == 1)
+        }
+    }
+
+    @Test func ragsyncsOwnWritesAreNotCountedAsAnotherWritersWrites() async throws {
+        try await withIndexedFiles { harness in
+            let generation = "SELECT generation FROM ragsync_foreign_writes"
+            let before = try await harness.count(generation)
+            try harness.write("a.md", SampleText.longDocument(paragraphs: 21))
+            try harness.write("new.md", "# New\n\nA page added.\n")
+            try harness.move("b.md", "b2.md")
+            try harness.remove("c/d.md")
+            let summary = try await harness.sync()
+            #expect(summary.indexed >= 2, "indexed \(summary.indexed)")
+            #expect(summary.renamed == 1, "renamed \(summary.renamed)")
+            #expect(summary.removed == 1, "removed \(summary.removed)")
+            // A watcher's pass over one file, and its deletion.
+            try harness.write("new.md", "# New\n\nA page edited.\n")
+            _ = try await harness.sync(scope: ChangeBatch(files: ["new.md"]))
+            try harness.remove("new.md")
+            _ = try await harness.sync(scope: ChangeBatch(files: ["new.md"]))
+            #expect(try await harness.count(generation) == before)
+            #expect(try await harness.sync().scannedForDrift == false)
         }
     }
 

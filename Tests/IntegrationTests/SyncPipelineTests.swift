@@ -25,6 +25,35 @@ struct SyncPipelineTests {
         }
     }
 
+    @Test func aPassOfManyBatchesOnTwoWriterConnectionsEmbedsEachTextOnceAndWritesEveryChunk() async throws {
+        try await PipelineHarness.with { harness in
+            // Nine copies of one document among 90 files, so batches in flight share chunks: a batch must write the
+            // vectors an earlier batch embedded, whose transaction may not have committed, instead of copying them.
+            for index in 0..<90 {
+                let text = index.isMultiple(of: 10)
+                    ? "# Shared\n\n" + SampleText.paragraph(7) + "\n\n## More\n\n" + SampleText.paragraph(8)
+                    : "# File \(index)\n\n" + SampleText.paragraph(1000 + index)
+                try harness.write("f\(index).md", text)
+            }
+            var engine = try await harness.engine()
+            engine.documentsPerBatch = 10
+            #expect(engine.bulkWriters.count == 2)
+            let summary = try await engine.reconcile()
+            #expect(summary.indexed == 90)
+            #expect(summary.failed == 0)
+            let texts = try await harness.count("SELECT count(DISTINCT content_hash) FROM ragsync_chunks")
+                + harness.count("SELECT count(DISTINCT outline_hash) FROM ragsync_documents")
+            #expect(try await harness.takeStats().inputs == texts)
+            #expect(try await harness.count("SELECT count(*) FROM document_chunks") == 90)
+            #expect(try await harness.count(
+                "SELECT count(*) FROM document_chunks c JOIN chunk_embeddings e ON e.chunk_id = c.chunk_id") == 90)
+            #expect(try await harness.count("SELECT count(*) FROM ragsync_documents WHERE content_hash IS NOT NULL") == 90)
+            // Nothing is left to do: the next pass reads no file and writes nothing.
+            let again = try await engine.reconcile()
+            #expect(again.unchanged == 90 && again.indexed == 0)
+        }
+    }
+
     @Test func aSecondSyncWithNoChangeMakesNoEmbeddingCall() async throws {
         try await PipelineHarness.with { harness in
             try harness.write("a.md", SampleText.longDocument(paragraphs: 30))

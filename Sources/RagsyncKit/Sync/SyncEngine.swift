@@ -29,6 +29,9 @@ public struct SyncEngine: Sendable {
     /// this bounds memory on a cold index of thousands of files: 50 held a 5,000-file index to 60 MB, where 200
     /// took 87 MB and was no faster once batches overlapped.
     public var documentsPerBatch = 50
+    /// Stores on connections of their own that write the batches of a pass of several, two transactions at a time:
+    /// PostgreSQL's work is most of a cold index, and one connection kept one core busy. Empty: ``store`` writes.
+    public var bulkWriters: [DocumentStore] = []
     /// Skips reading files whose recorded stamp is unchanged (``StatCache``). Off for network file systems, whose
     /// times come from another machine's clock and may be cached by the client.
     public var usesStatCache: Bool
@@ -70,10 +73,11 @@ public struct SyncEngine: Sendable {
         // with their hash are read and hashed.
         async let databaseSide = Self.storedState(in: store, for: scope, contentDirectory: contentDirectory)
         let walk = await source.walk(scope)
-        let (stored, drifted, strayEmbeddingsDeleted) = try await databaseSide
+        let (stored, drift) = try await databaseSide
         let cache = usesStatCache ? Self.statCache(of: stored, passStart: passStart) : nil
         let snapshot = await source.read(walk, cache: cache)
-        summary.orphanedEmbeddingsDeleted = strayEmbeddingsDeleted
+        summary.orphanedEmbeddingsDeleted = drift.orphanedEmbeddingsDeleted
+        summary.scannedForDrift = drift.scanned
         if summary.orphanedEmbeddingsDeleted > 0 {
             logger.warning(
                 "deleted \(summary.orphanedEmbeddingsDeleted) embedding(s) whose chunk was deleted by hand",
@@ -84,7 +88,7 @@ public struct SyncEngine: Sendable {
         summary.skipped = snapshot.skipped
 
         let plan = SyncPlan(
-            snapshot: snapshot, records: stored.mapValues(\.planRecord), drifted: drifted, chunking: chunker.signature)
+            snapshot: snapshot, records: stored.mapValues(\.planRecord), drifted: drift.drifted, chunking: chunker.signature)
         summary.unchanged = plan.unchanged
         summary.repaired = plan.repairs
         summary.rechunked = plan.rechunks
@@ -220,17 +224,20 @@ public struct SyncEngine: Sendable {
         return (chunks, chunkHashes.subtracting(stored).count + outlineHashes.subtracting(storedOutlines).count)
     }
 
-    /// What a pass needs from the database: the records of the documents in scope and, on a full reconcile, the
-    /// documents whose rows were edited or deleted by hand (to write again) and how many embeddings without a chunk
-    /// were deleted. The statements share one connection, so they run one after the other.
+    /// What a pass needs from the database: the records of the documents in scope and, on a full reconcile, what
+    /// other writers changed (documents to write again, stray embeddings deleted). The statements share one
+    /// connection, so they run one after the other.
     private static func storedState(
         in store: DocumentStore, for scope: ChangeBatch, contentDirectory: String
-    ) async throws -> (records: [String: StoredDocument], drifted: [String: String], strayEmbeddingsDeleted: Int) {
+    ) async throws -> (records: [String: StoredDocument], drift: DriftCheck) {
         guard scope.isFullReconcile else {
-            return (try await store.documents(paths: Array(scope.files), folders: Array(scope.folders)), [:], 0)
+            let records = try await store.documents(paths: Array(scope.files), folders: Array(scope.folders))
+            return (records, DriftCheck(drifted: [:], orphanedEmbeddingsDeleted: 0, scanned: false))
         }
         try await store.registerSource(contentDirectory: contentDirectory, host: RagsyncConfiguration.hostName)
-        return (try await store.documents(), try await store.driftedDocuments(), try await store.deleteOrphanedEmbeddings())
+        let records = try await store.documents()
+        try await store.deleteUnusedOutlineEmbeddings()
+        return (records, try await store.checkDrift())
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.
@@ -240,6 +247,8 @@ public struct SyncEngine: Sendable {
         var failures: [(path: String, hash: String?, error: String, description: String)] = []
         /// The vectors just embedded, by chunk hash.
         var vectors: [String: [Float]] = [:]
+        /// Vectors embedded by earlier batches still being written, which this batch writes instead of copying.
+        var carried: [String: [Float]] = [:]
         /// Set when the embedding service failed for this batch or an earlier one: nothing is written.
         var outage: EmbeddingError?
         var embedded = 0
@@ -249,10 +258,12 @@ public struct SyncEngine: Sendable {
         var fileCount = 0
     }
 
-    /// Indexes files in batches, as a pipeline: while one batch is written (PostgreSQL's work), the next is read,
+    /// Indexes files in batches, as a pipeline: while batches are written (PostgreSQL's work), the next is read,
     /// parsed and embedded (ragsync's and the embedding service's work), so the two overlap.
     ///
-    /// Only the bytes of the batches in flight are in memory, whatever the number of files.
+    /// A pass of several batches writes them on ``bulkWriters``, two transactions at a time, so PostgreSQL works on
+    /// two cores; the records are read on ``store``'s connection meanwhile. Each batch is still one transaction of
+    /// distinct documents. Only the bytes of the batches in flight are in memory, whatever the number of files.
     private func index(
         _ files: [ContentSnapshot.File], into summary: inout SyncSummary, progress: (@Sendable (Int, Int) -> Void)?
     ) async throws {
@@ -260,36 +271,67 @@ public struct SyncEngine: Sendable {
             Array(files[$0..<min(files.count, $0 + documentsPerBatch)])
         }
         guard let first = batches.first else { return }
-        var upcoming = Task { try await prepare(first, embeddedMeanwhile: [], outage: nil) }
+        let inBulk = batches.count > 1 && !bulkWriters.isEmpty
+        let writers = inBulk ? bulkWriters : [store]
+        var upcoming = Task { try await prepare(first, inFlight: [:], outage: nil) }
         defer { upcoming.cancel() }
+        var writing: [(batch: PreparedBatch, write: Task<WrittenBatch?, any Error>)] = []
         var done = 0
-        for position in batches.indices {
-            try Task.checkCancellation()
-            // The preparing task is not a child: a stop must reach its embedding request explicitly.
-            let preparing = upcoming
-            let batch = try await withTaskCancellationHandler {
-                try await preparing.value
-            } onCancel: {
-                preparing.cancel()
-            }
-            if position + 1 < batches.count {
-                // Chunks this batch embeds are copied from the store by the next one, which is written after it.
-                let next = batches[position + 1]
-                let meanwhile = Set(batch.vectors.keys)
-                upcoming = Task { [outage = batch.outage] in
-                    try await prepare(next, embeddedMeanwhile: meanwhile, outage: outage)
+        do {
+            for position in batches.indices {
+                try Task.checkCancellation()
+                // The preparing task is not a child: a stop must reach its embedding request explicitly.
+                let preparing = upcoming
+                let batch = try await withTaskCancellationHandler {
+                    try await preparing.value
+                } onCancel: {
+                    preparing.cancel()
                 }
+                if writing.count == writers.count {
+                    let oldest = writing.removeFirst()
+                    try await record(oldest.batch, written: try await oldest.write.value, into: &summary)
+                    done += oldest.batch.fileCount
+                    progress?(done, files.count)
+                }
+                if position + 1 < batches.count {
+                    // The next batch copies nothing these batches embedded: their transactions may not have committed
+                    // when it is written, so it is given their vectors.
+                    let next = batches[position + 1]
+                    var inFlight = batch.vectors
+                    for other in writing { inFlight.merge(other.batch.vectors) { first, _ in first } }
+                    upcoming = Task { [inFlight, outage = batch.outage] in
+                        try await prepare(next, inFlight: inFlight, outage: outage)
+                    }
+                }
+                try await recordFailures(of: batch, into: &summary)
+                let writer = writers[position % writers.count]
+                writing.append((batch, Task { try await write(batch, on: writer) }))
             }
-            try await finish(batch, into: &summary)
-            done += batch.fileCount
-            progress?(done, files.count)
+            while !writing.isEmpty {
+                let oldest = writing.removeFirst()
+                try await record(oldest.batch, written: try await oldest.write.value, into: &summary)
+                done += oldest.batch.fileCount
+                progress?(done, files.count)
+            }
+        } catch {
+            // No transaction outlives the pass: the writes in flight end (commit or roll back) before it throws.
+            for pending in writing {
+                pending.write.cancel()
+                _ = try? await pending.write.value
+            }
+            throw error
+        }
+        if inBulk {
+            // Their server connections are not kept for a daemon's single edits.
+            for writer in writers { await writer.client.disconnect() }
         }
     }
 
     /// Reads and parses a batch, then embeds its chunks that have no embedding yet (unless the embedding service
     /// already failed in this pass).
+    /// - Parameter inFlight: vectors of batches whose transactions may not have committed, by chunk hash.
     private func prepare(
-        _ files: [ContentSnapshot.File], embeddedMeanwhile: Set<String>, outage: EmbeddingError?
+        _ files: [ContentSnapshot.File], inFlight: [String: [Float]], outage: EmbeddingError?
     ) async throws -> PreparedBatch {
         var batch = PreparedBatch(outage: outage, fileCount: files.count)
         for file in files {
@@ -315,7 +357,11 @@ public struct SyncEngine: Sendable {
             let stored = try await store.embeddedHashes(among: hashes)
             let outlines = try await store.embeddedOutlineHashes(
                 among: Array(Set(batch.documents.compactMap(\.outline?.hash))))
-            try await embedMissing(in: &batch, alreadyEmbedded: stored.union(outlines).union(embeddedMeanwhile))
+            try await embedMissing(in: &batch, alreadyEmbedded: stored.union(outlines).union(inFlight.keys))
+            // What an earlier batch in flight embedded is written with this batch's rows, not copied from the store.
+            for hash in hashes + batch.documents.compactMap(\.outline?.hash) where batch.vectors[hash] == nil {
+                if let vector = inFlight[hash] { batch.carried[hash] = vector }
+            }
         } catch let error as EmbeddingError {
             // A cancelled transfer is the daemon stopping, not an outage to record against the files.
             if Task.isCancelled { throw CancellationError() }
@@ -324,8 +370,8 @@ public struct SyncEngine: Sendable {
         return batch
     }
 
-    /// Records a batch's failures, then writes its documents in one transaction, or records the outage.
-    private func finish(_ batch: PreparedBatch, into summary: inout SyncSummary) async throws {
+    /// Records a batch's failures, and its documents as failed when the embedding service is out.
+    private func recordFailures(of batch: PreparedBatch, into summary: inout SyncSummary) async throws {
         for failure in batch.failures {
             summary.failures.append((failure.path, failure.error))
             logger.error(
@@ -337,29 +383,35 @@ public struct SyncEngine: Sendable {
         summary.chunksReused += batch.reused
         summary.tokensSent += batch.tokens
         summary.embeddingRequests += batch.requests
-        if let outage = batch.outage {
-            for document in batch.documents {
-                summary.failures.append((document.relativePath, outage.description))
-                summary.deferred.append(document.relativePath)
-                summary.outage = outage
-                // No failed hash: an outage is not the file's fault, so the next reconcile tries again.
-                try await store.recordFailure(document.relativePath, contentHash: nil, error: outage.description)
-            }
-            return
+        guard let outage = batch.outage else { return }
+        for document in batch.documents {
+            summary.failures.append((document.relativePath, outage.description))
+            summary.deferred.append(document.relativePath)
+            summary.outage = outage
+            // No failed hash: an outage is not the file's fault, so the next reconcile tries again.
+            try await store.recordFailure(document.relativePath, contentHash: nil, error: outage.description)
         }
-        try await write(batch, into: &summary)
     }
 
-    /// Writes the batch's documents in one transaction.
-    private func write(_ batch: PreparedBatch, into summary: inout SyncSummary) async throws {
+    /// What a batch's transaction wrote.
+    private struct WrittenBatch: Sendable {
+        var results: [DocumentWriteResult]
+        /// Chunks embedded again because a stored embedding to copy vanished meanwhile.
+        var reembedded: Set<String>
+        var milliseconds: Int
+    }
+
+    /// Writes the batch's documents in one transaction on `writer`'s connection; nil when there is nothing to write.
+    private func write(_ batch: PreparedBatch, on writer: DocumentStore) async throws -> WrittenBatch? {
         let documents = batch.documents
-        guard !documents.isEmpty else { return }
-        var vectors = batch.vectors
+        guard batch.outage == nil, !documents.isEmpty else { return nil }
+        var vectors = batch.vectors.merging(batch.carried) { own, _ in own }
+        var reembedded = Set<String>()
         try Task.checkCancellation()
         let started = ContinuousClock.now
         let results: [DocumentWriteResult]
         do {
-            results = try await store.replace(documents.map { $0.update(vectors: vectors) })
+            results = try await writer.replace(documents.map { $0.update(vectors: vectors) })
         } catch DocumentStoreError.embeddingVanished(let hashes) {
             // A copied embedding vanished (another writer deleted it): embed those chunks and write again.
             let texts = Dictionary(
@@ -367,13 +419,25 @@ public struct SyncEngine: Sendable {
             let missing = hashes.compactMap { hash in texts[hash].map { (hash: hash, text: $0) } }
             let response = try await embedder.embed(missing.map(\.text))
             for (chunk, vector) in zip(missing, response.vectors) { vectors[chunk.hash] = vector }
-            summary.chunksEmbedded += missing.count
-            results = try await store.replace(documents.map { $0.update(vectors: vectors) })
+            reembedded = Set(missing.map(\.hash))
+            results = try await writer.replace(documents.map { $0.update(vectors: vectors) })
         }
-        let milliseconds = Int((ContinuousClock.now - started).seconds * 1000)
-        for (document, result) in zip(documents, results) {
-            log(document, result, embedded: Set(document.chunks.map(\.contentHash.hex)).filter { vectors[$0] != nil }.count,
-                milliseconds: milliseconds, batch: documents.count)
+        return WrittenBatch(
+            results: results, reembedded: reembedded,
+            milliseconds: Int((ContinuousClock.now - started).seconds * 1000))
+    }
+
+    /// Logs a written batch's documents and counts them.
+    private func record(_ batch: PreparedBatch, written: WrittenBatch?, into summary: inout SyncSummary) async throws {
+        guard let written else { return }
+        let documents = batch.documents
+        summary.chunksEmbedded += written.reembedded.count
+        for (document, result) in zip(documents, written.results) {
+            let embedded = Set(document.chunks.map(\.contentHash.hex)).filter {
+                batch.vectors[$0] != nil || written.reembedded.contains($0)
+            }
+            log(document, result, embedded: embedded.count,
+                milliseconds: written.milliseconds, batch: documents.count)
         }
         summary.indexed += documents.count
         summary.lastChanged = documents.last?.relativePath ?? summary.lastChanged

@@ -21,6 +21,9 @@ public struct SyncSummary: Sendable {
     public var refusedDeletionCount = 0
     /// Embeddings whose chunk row was gone (deleted by hand where no foreign key cascades), deleted by a full pass.
     public var orphanedEmbeddingsDeleted = 0
+    /// Whether the pass read the chunk rows for changes made by other writers; full passes skip it while no other
+    /// writer touched the chunk tables since the last clean check.
+    public var scannedForDrift = false
     /// Unchanged files written again because their rows were edited or deleted by hand.
     public var repaired = 0
     public var removed = 0
