@@ -25,9 +25,9 @@ public struct SyncEngine: Sendable {
     /// The content directory's path, recorded with the store's source on every full pass.
     private let contentDirectory: String
 
-    /// Documents prepared, embedded and written together (one transaction). Two batches are in memory at once, so
-    /// this bounds memory on a cold index of thousands of files: 50 held a 5,000-file index to 60 MB, where 200
-    /// took 87 MB and was no faster once batches overlapped.
+    /// Documents prepared, embedded and written together (one transaction). Three batches are in memory at once (one
+    /// prepared, two written), so this bounds memory on a cold index of thousands of files: with two writers, 50
+    /// held a 5,000-file index to 54-57 MB in 7.8-8.3 s, 25 to 51 MB in 8.8-9.4 s; 200 took 87 MB with one writer.
     public var documentsPerBatch = 50
     /// Stores on connections of their own that write the batches of a pass of several, two transactions at a time:
     /// PostgreSQL's work is most of a cold index, and one connection kept one core busy. Empty: ``store`` writes.
