@@ -195,10 +195,11 @@ public struct DocumentStore: Sendable {
             SELECT w.generation, c.generation FROM ragsync_foreign_writes w
             LEFT JOIN ragsync_drift_checks c ON c.source = $1 AND c.embedding_model = $2
             """, [source, model]
-        ).rows.first
-        let generation = counts?.first.flatMap { $0.flatMap { Int64($0) } }
-        let checked = counts.flatMap { $0.count > 1 ? $0[1].flatMap { Int64($0) } : nil }
-        if let generation, generation == checked {
+        ).decoded { row throws(PostgresError) in
+            (now: row.optionalString(0).flatMap { Int64($0) }, checked: row.optionalString(1).flatMap { Int64($0) })
+        }.first
+        let generation = counts?.now
+        if let generation, generation == counts?.checked {
             return DriftCheck(drifted: [:], orphanedEmbeddingsDeleted: 0, scanned: false)
         }
         let check = DriftCheck(
@@ -210,7 +211,7 @@ public struct DocumentStore: Sendable {
                 """
                 INSERT INTO ragsync_drift_checks (source, embedding_model, generation) VALUES ($1, $2, $3)
                 ON CONFLICT (source, embedding_model) DO UPDATE SET generation = EXCLUDED.generation, checked_at = now()
-                """, [source, model, Int(generation)])
+                """, [source, model, generation])
         }
         return check
     }

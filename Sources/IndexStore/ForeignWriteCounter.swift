@@ -5,7 +5,7 @@ import Postgres
 /// A counter in the database that every statement writing `document_chunks`, `chunk_embeddings` or
 /// `ragsync_chunks` advances, unless ragsync ran it.
 ///
-/// The drift check (``DocumentStore/checkDrift(always:)``) reads every chunk row: 24 ms of a 75 ms pass with nothing
+/// The drift check (``DocumentStore/checkDrift()``) reads every chunk row: 24 ms of a 75 ms pass with nothing
 /// changed at 12,786 chunks. Rows change behind ragsync's back only through another writer, so a pass whose counter
 /// is still the one its last clean check saw skips the scan. ragsync's own transactions say who they are with a
 /// transaction-local setting (``writerSettings``); statement-level triggers (one call per statement, not per row)

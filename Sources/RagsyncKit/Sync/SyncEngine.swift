@@ -288,9 +288,7 @@ public struct SyncEngine: Sendable {
                     preparing.cancel()
                 }
                 if writing.count == writers.count {
-                    let oldest = writing.removeFirst()
-                    try await record(oldest.batch, written: try await oldest.write.value, into: &summary)
-                    done += oldest.batch.fileCount
+                    done += try await recordOldest(of: &writing, into: &summary)
                     progress?(done, files.count)
                 }
                 if position + 1 < batches.count {
@@ -308,9 +306,7 @@ public struct SyncEngine: Sendable {
                 writing.append((batch, Task { try await write(batch, on: writer) }))
             }
             while !writing.isEmpty {
-                let oldest = writing.removeFirst()
-                try await record(oldest.batch, written: try await oldest.write.value, into: &summary)
-                done += oldest.batch.fileCount
+                done += try await recordOldest(of: &writing, into: &summary)
                 progress?(done, files.count)
             }
         } catch {
@@ -425,6 +421,17 @@ public struct SyncEngine: Sendable {
         return WrittenBatch(
             results: results, reembedded: reembedded,
             milliseconds: Int((ContinuousClock.now - started).seconds * 1000))
+    }
+
+    /// Waits for the oldest write in flight and records it.
+    /// - Returns: the number of files its batch covered.
+    private func recordOldest(
+        of writing: inout [(batch: PreparedBatch, write: Task<WrittenBatch?, any Error>)], into summary: inout SyncSummary
+    ) async throws -> Int {
+        guard !writing.isEmpty else { return 0 }
+        let oldest = writing.removeFirst()
+        try await record(oldest.batch, written: try await oldest.write.value, into: &summary)
+        return oldest.batch.fileCount
     }
 
     /// Logs a written batch's documents and counts them.
