@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONTENT_DIR ?= ./content
 BIN_DEBUG := .build/debug/ragsync
 
-.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-pooler test-systemd bench bench-smoke bench-peers eval run clean-data embedding-server install uninstall
+.PHONY: check-traps stress stress-short setup build db-start db-stop db-url test test-pooler test-systemd bench bench-smoke bench-peers bench-local eval run clean-data embedding-server install uninstall
 
 setup:
 	@bash scripts/setup.sh
@@ -92,6 +92,19 @@ bench-peers: setup db-start
 	test -x $(PEERS_VENV)/bin/python || python3 -m venv $(PEERS_VENV)
 	$(PEERS_VENV)/bin/pip install --quiet --disable-pip-version-check cocoindex==0.3.39
 	python3 bench/peers.py --binary .build/release/ragsync --peer-python $(PEERS_VENV)/bin/python --sizes $(PEERS_SIZES)
+
+# The local model on a real corpus (bench/local_model.py): LOCAL_CORPUS indexed with all-MiniLM-L6-v2 in-process, then
+# its chunks embedded again by length in wordpieces, with ragsync and with PyTorch on the same texts
+# (bench/reference/pytorch_minilm.py: torch 2.13.0+cpu and transformers from PyPI, in a virtual environment of their
+# own). Prints wordpieces per second per length group, both sides, and the peak RSS. ~5 minutes.
+TORCH_VENV ?= .venv-torch
+LOCAL_CORPUS ?= ../shared/corpora/swift-book/TSPL.docc
+bench-local: setup db-start
+	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
+	test -x $(TORCH_VENV)/bin/python || python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check torch==2.13.0+cpu transformers==5.24.0
+	python3 bench/local_model.py --binary .build/release/ragsync --corpus $(LOCAL_CORPUS) \
+		--reference-python $(TORCH_VENV)/bin/python
 
 # Retrieval quality (bench/eval.py): a release build indexes each of EVAL_SETS (FOLDER=TSV of questions, see
 # bench/eval/README.md) into its own fresh database with the local model, then asks every question in each of

@@ -162,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LocalEmbeddingTests",
-            dependencies: ["LocalEmbedding", "ThreadExecutor"],
+            dependencies: ["LocalEmbedding", "ThreadExecutor", "RagsyncTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

@@ -120,8 +120,9 @@ class PostgresCPU:
             time.sleep(0.01)
 
 
-def run_measured(argv, env, log_path):
-    """Runs a command to its end; returns wall seconds, CPU seconds (wait4), peak RSS (MB) and the exit code.
+def run_measured(argv, env, log_path, stdin_path=None):
+    """Runs a command to its end (its standard input from stdin_path when given, its output appended to log_path);
+    returns wall seconds, CPU seconds (wait4), peak RSS (MB) and the exit code.
 
     The peak is the process's own VmHWM, sampled every 5 ms: wait4's ru_maxrss would include this Python
     process's high-water mark, which Linux carries across the spawn's exec (it once read 94 MB for a 60 MB
@@ -130,7 +131,7 @@ def run_measured(argv, env, log_path):
     pid = os.posix_spawn(argv[0], argv, env, file_actions=[
         (os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
         (os.POSIX_SPAWN_DUP2, 1, 2),
-    ])
+    ] + ([(os.POSIX_SPAWN_OPEN, 0, stdin_path, os.O_RDONLY, 0)] if stdin_path else []))
     peak = [0]
     finished = threading.Event()
 

@@ -25,9 +25,12 @@ struct BertEncoder: Sendable {
     }
 
     /// Embeds token sequences.
-    /// - Parameter sequences: token ids, each sequence at most `maxPositions` long, ids below `vocabularySize`.
+    /// - Parameters:
+    ///   - sequences: token ids, each sequence at most `maxPositions` long, ids below `vocabularySize`.
+    ///   - reusable: scratch memory to use when the sequences fit in it (with as many workers as this encoder);
+    ///     otherwise a workspace is allocated for this call.
     /// - Returns: one L2-normalised vector of `hiddenSize` values per sequence; zeros for an empty sequence.
-    func embed(_ sequences: [[Int]]) -> [[Float]] {
+    func embed(_ sequences: [[Int]], reusing reusable: BertWorkspace? = nil) -> [[Float]] {
         let configuration = weights.configuration
         let hidden = configuration.hiddenSize
         for sequence in sequences {
@@ -40,10 +43,13 @@ struct BertEncoder: Sendable {
         let starts = sequences.reduce(into: [0]) { $0.append(($0.last ?? 0) + $1.count) }
         let rows = starts.last ?? 0
         guard rows > 0 else { return sequences.map { _ in [Float](repeating: 0, count: hidden) } }
-        let workspace = BertWorkspace(
-            rows: rows, configuration: configuration, workers: splitter.workerCount,
-            longest: sequences.map(\.count).max() ?? 0
-        )
+        let longest = sequences.map(\.count).max() ?? 0
+        let workspace =
+            if let reusable, reusable.fits(rows: rows, longest: longest) {
+                reusable
+            } else {
+                BertWorkspace(rows: rows, configuration: configuration, workers: splitter.workerCount, longest: longest)
+            }
         let tokens = sequences.flatMap { $0 }
         let positions = sequences.flatMap { 0..<$0.count }
 
@@ -86,13 +92,16 @@ struct BertEncoder: Sendable {
         )
     }
 
-    /// `queryKeyValue[rows] = hidden[rows] · W_qkvᵀ + b_qkv`.
+    /// `queryKeyValue[rows] = hidden[rows] · [W_q W_k W_v]ᵀ + [b_q b_k b_v]`: three products, each writing its third
+    /// of every row, so the weights are used where they lie in the model file.
     private func projectQueryKeyValue(rows: Range<Int>, layer: BertWeights.Layer, workspace: BertWorkspace) {
         let width = weights.configuration.hiddenSize
-        BertKernels.linear(
-            workspace.hidden + rows.lowerBound * width, rows: rows.count, layer: layer.queryKeyValue,
-            output: workspace.queryKeyValue + rows.lowerBound * 3 * width
-        )
+        for (part, projection) in [layer.query, layer.key, layer.value].enumerated() {
+            BertKernels.linear(
+                workspace.hidden + rows.lowerBound * width, rows: rows.count, layer: projection,
+                output: workspace.queryKeyValue + rows.lowerBound * 3 * width + part * width, outputStride: 3 * width
+            )
+        }
     }
 
     /// Scaled dot-product attention for the given (sequence, head) pairs, into `workspace.context`.

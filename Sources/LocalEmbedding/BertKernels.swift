@@ -16,23 +16,26 @@ enum BertKernels {
     ///   - input: `rows` rows of `layer.inFeatures` values, contiguous.
     ///   - rows: the number of rows.
     ///   - layer: the weights, `[outFeatures, inFeatures]`, and bias.
-    ///   - output: `rows` rows of `layer.outFeatures` values, contiguous.
+    ///   - output: `rows` rows of `layer.outFeatures` values, each `outputStride` values after the one before
+    ///     (by default `layer.outFeatures`: contiguous).
     static func linear(
         _ input: UnsafePointer<Float>,
         rows: Int,
         layer: BertWeights.Linear,
-        output: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>,
+        outputStride: Int? = nil
     ) {
         guard rows > 0 else { return }
+        let stride = outputStride ?? layer.outFeatures
         for row in 0..<rows {
-            (output + row * layer.outFeatures).update(from: layer.bias, count: layer.outFeatures)
+            (output + row * stride).update(from: layer.bias, count: layer.outFeatures)
         }
         ragsync_sgemm(
             rowMajor, noTranspose, transpose,
             Int32(rows), Int32(layer.outFeatures), Int32(layer.inFeatures),
             1, input, Int32(layer.inFeatures),
             layer.weight, Int32(layer.inFeatures),
-            1, output, Int32(layer.outFeatures)
+            1, output, Int32(stride)
         )
     }
 

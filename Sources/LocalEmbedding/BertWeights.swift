@@ -2,11 +2,11 @@
 
 /// The parameters of a BERT encoder (Hugging Face `BertModel` names), float32, row-major.
 ///
-/// Tensors are used where they lie in the memory-mapped model file, which this object keeps mapped. Only query, key
-/// and value, which the forward pass needs side by side as one projection, are copied into an allocation of their own
-/// (as is any tensor the file does not align); it is freed exactly once in `deinit`. Measured on ./content: the local
-/// model's peak RSS went from 220 MB, with every tensor copied, to 134 MB. The pointers are read-only after
-/// `init`, so one instance is shared by every thread of a forward pass.
+/// Tensors are used where they lie in the memory-mapped model file, which this object keeps mapped. Only a tensor
+/// the file does not align for float32 is copied, into an allocation of its own freed exactly once in `deinit`.
+/// Measured on ./content: the local model's peak RSS went from 220 MB, with every tensor copied, to 134 MB; on the
+/// Swift book, no longer copying query, key and value (10.6 MB) took it from 160 to 150 MB. The pointers are
+/// read-only after `init`, so one instance is shared by every thread of a forward pass.
 final class BertWeights: @unchecked Sendable {
     /// A LayerNorm's scale and shift, `hiddenSize` each; points into the immutable storage.
     struct Norm: @unchecked Sendable {
@@ -25,8 +25,9 @@ final class BertWeights: @unchecked Sendable {
 
     /// One transformer layer.
     struct Layer: Sendable {
-        /// Query, key and value stacked into one `[3 × hidden, hidden]` projection.
-        var queryKeyValue: Linear
+        var query: Linear
+        var key: Linear
+        var value: Linear
         var attentionOutput: Linear
         var attentionNorm: Norm
         var intermediate: Linear
@@ -56,39 +57,35 @@ final class BertWeights: @unchecked Sendable {
     init(file: SafetensorsFile, configuration: BertConfiguration) throws(LocalModelError) {
         let hidden = configuration.hiddenSize
         let inner = configuration.intermediateSize
-        // `adjacent`: copied next to its neighbours in this list (query, key and value form one projection).
-        var tensors: [(name: String, shape: [Int], adjacent: Bool)] = [
-            ("embeddings.word_embeddings.weight", [configuration.vocabularySize, hidden], false),
-            ("embeddings.position_embeddings.weight", [configuration.maxPositions, hidden], false),
-            ("embeddings.token_type_embeddings.weight", [2, hidden], false),
-            ("embeddings.LayerNorm.weight", [hidden], false), ("embeddings.LayerNorm.bias", [hidden], false),
+        var tensors: [(name: String, shape: [Int])] = [
+            ("embeddings.word_embeddings.weight", [configuration.vocabularySize, hidden]),
+            ("embeddings.position_embeddings.weight", [configuration.maxPositions, hidden]),
+            ("embeddings.token_type_embeddings.weight", [2, hidden]),
+            ("embeddings.LayerNorm.weight", [hidden]), ("embeddings.LayerNorm.bias", [hidden]),
         ]
         for layer in 0..<configuration.layerCount {
             let prefix = "encoder.layer.\(layer)."
-            // Query, key and value weights, then their biases, stored adjacently: together one projection.
             for part in ["query", "key", "value"] {
-                tensors.append((prefix + "attention.self.\(part).weight", [hidden, hidden], true))
-            }
-            for part in ["query", "key", "value"] {
-                tensors.append((prefix + "attention.self.\(part).bias", [hidden], true))
+                tensors.append((prefix + "attention.self.\(part).weight", [hidden, hidden]))
+                tensors.append((prefix + "attention.self.\(part).bias", [hidden]))
             }
             tensors += [
-                (prefix + "attention.output.dense.weight", [hidden, hidden], false),
-                (prefix + "attention.output.dense.bias", [hidden], false),
-                (prefix + "attention.output.LayerNorm.weight", [hidden], false),
-                (prefix + "attention.output.LayerNorm.bias", [hidden], false),
-                (prefix + "intermediate.dense.weight", [inner, hidden], false),
-                (prefix + "intermediate.dense.bias", [inner], false),
-                (prefix + "output.dense.weight", [hidden, inner], false),
-                (prefix + "output.dense.bias", [hidden], false),
-                (prefix + "output.LayerNorm.weight", [hidden], false),
-                (prefix + "output.LayerNorm.bias", [hidden], false),
+                (prefix + "attention.output.dense.weight", [hidden, hidden]),
+                (prefix + "attention.output.dense.bias", [hidden]),
+                (prefix + "attention.output.LayerNorm.weight", [hidden]),
+                (prefix + "attention.output.LayerNorm.bias", [hidden]),
+                (prefix + "intermediate.dense.weight", [inner, hidden]),
+                (prefix + "intermediate.dense.bias", [inner]),
+                (prefix + "output.dense.weight", [hidden, inner]),
+                (prefix + "output.dense.bias", [hidden]),
+                (prefix + "output.LayerNorm.weight", [hidden]),
+                (prefix + "output.LayerNorm.bias", [hidden]),
             ]
         }
         var mapped: [String: UnsafePointer<Float>] = [:]
         var copied: [(name: String, shape: [Int])] = []
         for tensor in tensors {
-            if !tensor.adjacent, let pointer = try file.mappedFloats(tensor.name, shape: tensor.shape) {
+            if let pointer = try file.mappedFloats(tensor.name, shape: tensor.shape) {
                 mapped[tensor.name] = pointer
             } else {
                 copied.append((tensor.name, tensor.shape))
@@ -136,10 +133,9 @@ final class BertWeights: @unchecked Sendable {
                 Norm(weight: at(prefix + name + ".weight"), bias: at(prefix + name + ".bias"))
             }
             return Layer(
-                queryKeyValue: Linear(
-                    weight: at(prefix + "attention.self.query.weight"), bias: at(prefix + "attention.self.query.bias"),
-                    inFeatures: hidden, outFeatures: 3 * hidden
-                ),
+                query: linear("attention.self.query", hidden, hidden),
+                key: linear("attention.self.key", hidden, hidden),
+                value: linear("attention.self.value", hidden, hidden),
                 attentionOutput: linear("attention.output.dense", hidden, hidden),
                 attentionNorm: norm("attention.output.LayerNorm"),
                 intermediate: linear("intermediate.dense", hidden, inner),

@@ -1,7 +1,10 @@
 // ragsync — BertWorkspace: the scratch buffers of one forward pass.
 
-/// The activations of one forward pass over `rows` packed token rows, allocated once per batch and freed exactly
-/// once in `deinit`.
+/// The activations of a forward pass over at most `rowCapacity` packed token rows, each sequence at most
+/// `longestCapacity` long; allocated once, reused by every pass after it, and freed exactly once in `deinit`.
+///
+/// Reusing it saves each pass allocating (and the kernel zero-filling) its buffers afresh: a pass touches only the
+/// rows it uses.
 ///
 /// Parallel parts of a step write disjoint rows (or, for attention, disjoint sequence × head blocks of `context`
 /// and their own `scores` buffer), so sharing the pointers between threads is safe.
@@ -19,6 +22,10 @@ final class BertWorkspace: @unchecked Sendable {
     /// One `[longest, longest]` score matrix per worker.
     private let scoreBuffers: UnsafeMutablePointer<Float>
     private let scoreSize: Int
+    /// The most token rows a pass may have.
+    let rowCapacity: Int
+    /// The longest sequence a pass may have.
+    let longestCapacity: Int
 
     /// Allocates the buffers.
     /// - Parameters:
@@ -35,6 +42,13 @@ final class BertWorkspace: @unchecked Sendable {
         intermediate = .allocate(capacity: rows * configuration.intermediateSize)
         scoreSize = longest * longest
         scoreBuffers = .allocate(capacity: max(1, workers * scoreSize))
+        rowCapacity = rows
+        longestCapacity = longest
+    }
+
+    /// Whether a pass over these sequences fits.
+    func fits(rows: Int, longest: Int) -> Bool {
+        rows <= rowCapacity && longest <= longestCapacity
     }
 
     deinit {

@@ -8,8 +8,8 @@ import ThreadExecutor
 /// The actor's methods run on a thread of its own (a `DedicatedThreadExecutor`), so inference never occupies Swift's
 /// cooperative pool; each forward pass spreads its steps over that thread and libdispatch's worker threads, one per
 /// processor (see ``MiniLMModel``).
-/// Texts are embedded in passes of at most `MiniLMModel.maxRowsPerPass` token rows; cancelling the calling task
-/// stops before the next pass.
+/// Texts are embedded in passes of at most `MiniLMModel.maxRowsPerPass` token rows, shortest texts first; cancelling
+/// the calling task stops before the next pass.
 public actor LocalEmbeddingProvider: EmbeddingProvider {
     /// `all-MiniLM-L6-v2`.
     public nonisolated let model = MiniLMModel.name
@@ -61,8 +61,9 @@ public actor LocalEmbeddingProvider: EmbeddingProvider {
     /// - Returns: one L2-normalised 384-dimensional vector per text.
     /// - Throws: `EmbeddingError.Code.cancelled` when the task is cancelled between passes.
     public func embed(_ texts: [String]) async throws(EmbeddingError) -> EmbeddingResponse {
-        var response = EmbeddingResponse(vectors: [], promptTokens: 0, requestCount: 0)
-        response.vectors.reserveCapacity(texts.count)
+        var response = EmbeddingResponse(
+            vectors: [[Float]](repeating: [], count: texts.count), promptTokens: 0, requestCount: 0
+        )
         var sequences: [[Int]] = []
         sequences.reserveCapacity(texts.count)
         for text in texts {
@@ -79,7 +80,9 @@ public actor LocalEmbeddingProvider: EmbeddingProvider {
                     attempts: response.requestCount
                 )
             }
-            response.vectors += miniLM.embed(tokenIDs: Array(sequences[pass]))
+            for (index, vector) in zip(pass, miniLM.embedPass(pass.map { sequences[$0] })) {
+                response.vectors[index] = vector
+            }
             response.requestCount += 1
         }
         return response

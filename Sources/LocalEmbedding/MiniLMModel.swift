@@ -2,6 +2,7 @@
 
 import COpenBLAS
 import Foundation
+import Synchronization
 
 /// The sentence-transformers model all-MiniLM-L6-v2, run in-process: WordPiece tokenisation (truncated at 256
 /// tokens), the BERT forward pass in float32 over OpenBLAS, mean pooling and L2 normalisation — 384 dimensions.
@@ -15,10 +16,12 @@ public final class MiniLMModel: Sendable {
     public static let name = "all-MiniLM-L6-v2"
     /// The size of every embedding.
     public static let dimensions = 384
-    /// A forward pass covers at most this many token rows (16 full-length texts); larger batches are split.
+    /// A forward pass covers at most this many token rows (4 full-length texts); larger batches are split.
     ///
-    /// It bounds the activations' memory (about 15 KB per row, 63 MB in all).
-    public static let maxRowsPerPass = 4096
+    /// It bounds the activations' memory (about 15 KB per row, 16 MB in all), which is allocated once and reused.
+    /// Every linear layer is still one matrix product over all of a pass's rows; 4,096 rows embedded no faster
+    /// (see `make bench-local`).
+    public static let maxRowsPerPass = 512
 
     /// The model's tokeniser, also for counting wordpieces when sizing chunks.
     public let tokenizer: WordPieceTokenizer
@@ -27,6 +30,8 @@ public final class MiniLMModel: Sendable {
     /// Threads each forward pass is spread over.
     public let threadCount: Int
     private let encoder: BertEncoder
+    /// Workspaces not in use, each for `maxRowsPerPass` rows: one per thread that has called `embed` at once.
+    private let idleWorkspaces = Mutex<[BertWorkspace]>([])
 
     /// Loads the model.
     ///
@@ -72,32 +77,47 @@ public final class MiniLMModel: Sendable {
 
     /// Embeds texts already tokenised by ``tokenizer``; blocks the calling thread.
     ///
-    /// The sequences are packed without padding and run in passes of at most `maxRowsPerPass` token rows.
+    /// The sequences are packed without padding and run in passes of at most `maxRowsPerPass` token rows, shortest
+    /// first (see ``passes(lengths:maxRows:)``).
     /// - Parameter tokenIDs: one sequence per text, as `WordPieceTokenizer.encode` returns (with `[CLS]`/`[SEP]`).
     /// - Returns: one L2-normalised vector per sequence, in order.
     /// - Precondition: every sequence has at most 512 ids, each below the vocabulary size.
     public func embed(tokenIDs: [[Int]]) -> [[Float]] {
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(tokenIDs.count)
+        var vectors = [[Float]](repeating: [], count: tokenIDs.count)
         for pass in Self.passes(lengths: tokenIDs.map(\.count), maxRows: Self.maxRowsPerPass) {
-            vectors += encoder.embed(Array(tokenIDs[pass]))
+            for (index, vector) in zip(pass, embedPass(pass.map { tokenIDs[$0] })) { vectors[index] = vector }
         }
         return vectors
     }
 
-    /// Cuts a batch into consecutive passes of at most `maxRows` rows (a longer single sequence is a pass alone).
-    static func passes(lengths: [Int], maxRows: Int) -> [Range<Int>] {
-        var passes: [Range<Int>] = []
-        var start = 0
+    /// Embeds one pass's sequences (at most `maxRowsPerPass` rows in all) in a reused workspace; blocks.
+    func embedPass(_ sequences: [[Int]]) -> [[Float]] {
+        let workspace =
+            idleWorkspaces.withLock { $0.popLast() }
+            ?? BertWorkspace(
+                rows: Self.maxRowsPerPass, configuration: encoder.weights.configuration, workers: threadCount,
+                longest: WordPieceTokenizer.maxSequenceLength
+            )
+        defer { idleWorkspaces.withLock { $0.append(workspace) } }
+        return encoder.embed(sequences, reusing: workspace)
+    }
+
+    /// Groups a batch into passes of at most `maxRows` rows, each a list of indices into `lengths`: shortest first,
+    /// so each pass holds sequences of similar lengths (its attention steps split evenly over the threads, and its
+    /// score matrices stay small). A sequence longer than `maxRows` is a pass alone.
+    static func passes(lengths: [Int], maxRows: Int) -> [[Int]] {
+        var passes: [[Int]] = []
+        var pass: [Int] = []
         var rows = 0
-        for (index, length) in lengths.enumerated() {
-            if rows + length > maxRows, index > start {
-                passes.append(start..<index)
-                (start, rows) = (index, 0)
+        for index in lengths.indices.sorted(by: { (lengths[$0], $0) < (lengths[$1], $1) }) {
+            if rows + lengths[index] > maxRows, !pass.isEmpty {
+                passes.append(pass)
+                (pass, rows) = ([], 0)
             }
-            rows += length
+            pass.append(index)
+            rows += lengths[index]
         }
-        if start < lengths.count { passes.append(start..<lengths.count) }
+        if !pass.isEmpty { passes.append(pass) }
         return passes
     }
 }

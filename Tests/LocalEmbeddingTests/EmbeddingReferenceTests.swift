@@ -38,15 +38,17 @@ struct EmbeddingReferenceTests {
         }
     }
 
-    @Test("a batch larger than one pass is split and keeps its order")
+    @Test("a batch of mixed lengths larger than one pass is embedded shortest first and returned in its own order")
     func batchesLargerThanOnePassKeepOrder() async throws {
         try await OffPool.shared.run {
             let model = try ModelUnderTest.model()
-            let long = String(repeating: "vector search over markdown notes ", count: 60)
-            let texts = (0..<20).map { "\($0) \(long)" }  // 20 × 256 rows > maxRowsPerPass
+            // Lengths out of order (up to the 256-token limit), about 2,900 rows: more than one pass of 1,024.
+            let texts = (0..<20).map { index in
+                "\(index) " + String(repeating: "vector search over markdown notes ", count: (index * 7) % 20 * 3 + 1)
+            }
             let batched = model.embed(texts)
             try #require(batched.count == texts.count)
-            for index in [0, 15, 16, 19] {
+            for index in texts.indices {
                 let single = model.embed([texts[index]])[0]
                 let difference = zip(batched[index], single).map { abs($0 - $1) }.max() ?? 0
                 #expect(difference < 1e-5, "text \(index): max |Δ| \(difference)")
