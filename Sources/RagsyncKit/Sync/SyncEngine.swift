@@ -28,7 +28,9 @@ public struct SyncEngine: Sendable {
     /// Documents prepared, embedded and written together (one transaction). Three batches are in memory at once (one
     /// prepared, two written), so this bounds memory on a cold index of thousands of files: with two writers, 50
     /// held a 5,000-file index to 54-57 MB in 7.8-8.3 s, 25 to 51 MB in 8.8-9.4 s; 200 took 87 MB with one writer.
-    public var documentsPerBatch = 50
+    /// With one malloc arena and relative relocations packed (see the Makefile), 35 took 49 MB in 7.6-8.0 s against
+    /// 52-56 MB for 50.
+    public var documentsPerBatch = 35
     /// Stores on connections of their own that write the batches of a pass of several, two transactions at a time:
     /// PostgreSQL's work is most of a cold index, and one connection kept one core busy. Empty: ``store`` writes.
     public var bulkWriters: [DocumentStore] = []
