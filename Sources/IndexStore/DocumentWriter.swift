@@ -62,46 +62,59 @@ struct DocumentWriter {
         try updateKept(plan.kept, of: updates, on: connection)
         try deleteChunks(plan.unmatched, on: connection)
         try recordRowVersions(of: paths, on: connection)
+        try recordDocuments(
+            updates,
+            chunks: plan.kept.map { (updates[$0.document].sourceFile, $0.chunk, $0.id) }
+                + zip(plan.fresh, insertedIds).map { (updates[$0.document].sourceFile, $0.chunk, $1) },
+            on: connection)
+        try writeOutlineVectors(updates, on: connection)
+        return results
+    }
+
+    /// Records each document, with its outline and its chunks' hashes and ids in order (see
+    /// ``lostChunkIds(of:on:)``), in one row version: a
+    /// document written once leaves one dead row behind, not three (an insert, then updates of the outline and of the
+    /// chunk ids, made the record table 2.6 times its live size after a cold index, and every full pass reads it).
+    private func recordDocuments(
+        _ updates: [DocumentUpdate], chunks: [(path: String, chunk: ChunkRow, id: String)],
+        on connection: PostgresConnection
+    ) throws {
         try connection.query(
             """
+            WITH chunks AS (
+                SELECT c.path, array_agg(c.hash ORDER BY c.idx) AS hashes, array_agg(c.id ORDER BY c.idx) AS ids
+                FROM unnest($8::text[], $9::int[], $10::text[], $11::text[]) AS c(path, idx, hash, id)
+                GROUP BY c.path
+            )
             INSERT INTO ragsync_documents
-                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source, description)
-            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6, t.description
-            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $7::text[])
-                AS t(path, hash, bytes, chunks, chunking, description)
+                (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source, description,
+                 outline_hash, outline_text, chunk_hashes, chunk_ids)
+            SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6, t.description,
+                   t.outline_hash, t.outline_text, coalesce(c.hashes, '{}'), coalesce(c.ids, '{}')
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $7::text[], $12::text[], $13::text[])
+                AS t(path, hash, bytes, chunks, chunking, description, outline_hash, outline_text)
+            LEFT JOIN chunks c ON c.path = t.path
             ON CONFLICT (source, source_file) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
                 chunk_count = EXCLUDED.chunk_count, chunking = EXCLUDED.chunking, failed_hash = NULL, last_error = NULL,
                 failed_at = NULL, indexed_at = now(), updated_at = now(), description = EXCLUDED.description,
+                outline_hash = EXCLUDED.outline_hash, outline_text = EXCLUDED.outline_text,
+                chunk_hashes = EXCLUDED.chunk_hashes, chunk_ids = EXCLUDED.chunk_ids,
                 file_stamp = CASE WHEN ragsync_documents.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
                                   THEN ragsync_documents.file_stamp END
             """,
             [
-                PostgresArray(paths), PostgresArray(updates.map(\.contentHash)),
+                PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map(\.contentHash)),
                 PostgresArray(updates.map(\.byteCount)), PostgresArray(updates.map(\.chunks.count)),
                 PostgresArray(updates.map(\.chunking)), source, PostgresArray(updates.map(\.description)),
+                PostgresArray(chunks.map(\.path)), PostgresArray(chunks.map(\.chunk.index)),
+                PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(chunks.map(\.id)),
+                PostgresArray(updates.map { $0.outlineHash }), PostgresArray(updates.map { $0.outlineText }),
             ])
-        try writeOutlines(updates, on: connection)
-        try recordChunkIds(
-            plan.kept.map { (updates[$0.document].sourceFile, $0.chunk, $0.id) }
-                + zip(plan.fresh, insertedIds).map { (updates[$0.document].sourceFile, $0.chunk, $1) },
-            of: paths, on: connection)
-        return results
     }
 
-    /// Records each document's outline hash and stores the outline vectors just embedded (one per hash and model).
-    private func writeOutlines(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws {
-        try connection.query(
-            """
-            UPDATE ragsync_documents d SET outline_hash = t.hash, outline_text = t.text
-            FROM unnest($1::text[], $2::text[], $4::text[]) AS t(path, hash, text)
-            WHERE d.source = $3 AND d.source_file = t.path
-              AND (d.outline_hash IS DISTINCT FROM t.hash OR d.outline_text IS DISTINCT FROM t.text)
-            """,
-            [
-                PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map { $0.outlineHash }), source,
-                PostgresArray(updates.map { $0.outlineText }),
-            ])
+    /// Stores the outline vectors just embedded (one per hash and model).
+    private func writeOutlineVectors(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws {
         let fresh = updates.compactMap { update in
             update.outlineHash.flatMap { hash in update.outlineVector.map { (hash: hash, vector: $0) } }
         }
@@ -205,27 +218,6 @@ struct DocumentWriter {
             lost[row.0, default: [:]][row.1, default: []].append(row.2)
         }
         return lost
-    }
-
-    /// Records each document's chunk hashes and ids in chunk order (see ``lostChunkIds(of:on:)``).
-    private func recordChunkIds(
-        _ chunks: [(path: String, chunk: ChunkRow, id: String)], of paths: [String], on connection: PostgresConnection
-    ) throws {
-        try connection.query(
-            """
-            UPDATE ragsync_documents d SET chunk_hashes = coalesce(x.hashes, '{}'), chunk_ids = coalesce(x.ids, '{}')
-            FROM unnest($1::text[]) AS p(path)
-            LEFT JOIN (
-                SELECT t.path, array_agg(t.hash ORDER BY t.idx) AS hashes, array_agg(t.id ORDER BY t.idx) AS ids
-                FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS t(path, idx, hash, id)
-                GROUP BY t.path
-            ) x ON x.path = p.path
-            WHERE d.source_file = p.path AND d.source = $6
-            """,
-            [
-                PostgresArray(paths), PostgresArray(chunks.map(\.path)), PostgresArray(chunks.map(\.chunk.index)),
-                PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(chunks.map(\.id)), source,
-            ])
     }
 
     /// Rows one statement writes at most. A document of thousands of chunks is written in slices of this many

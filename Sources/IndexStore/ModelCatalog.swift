@@ -50,6 +50,15 @@ public struct ModelCatalog: Sendable {
     /// Records `model` with its dimension. The first model recorded becomes the active one.
     /// - Throws: `StoreError` `.dimensionMismatch` when the database holds vectors of `model` with another dimension.
     public func register(_ model: String, dimensions: Int) async throws {
+        // Every command registers its model; once it is recorded, a read says so without a transaction that writes
+        // (and waits for a WAL flush at commit).
+        let recorded = try await client.query(
+            """
+            SELECT (SELECT dimensions FROM ragsync_models WHERE embedding_model = $1) = $2
+               AND EXISTS (SELECT 1 FROM ragsync_settings WHERE key = 'active_model')
+            """, [model, dimensions]
+        ).scalar
+        if recorded == "t" { return }
         try await client.ragsyncTransaction { connection in
             let recorded = try connection.query(
                 "SELECT dimensions FROM ragsync_models WHERE embedding_model = $1 FOR UPDATE", [model]

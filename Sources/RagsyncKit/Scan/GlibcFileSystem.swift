@@ -23,6 +23,10 @@ public struct GlibcFileSystem: FileSystem {
     public func status(of path: String, followingLinks: Bool) throws(FileSystemError) -> FileStatus {
         var info = stat()
         guard (followingLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { throw Self.error(errno) }
+        return Self.fileStatus(info)
+    }
+
+    private static func fileStatus(_ info: stat) -> FileStatus {
         let kind: FileStatus.Kind
         switch info.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
@@ -31,7 +35,7 @@ public struct GlibcFileSystem: FileSystem {
         default: kind = .other
         }
         let stamp = FileStamp(
-            size: Int64(info.st_size), modified: Self.nanoseconds(info.st_mtim), changed: Self.nanoseconds(info.st_ctim),
+            size: Int64(info.st_size), modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
             inode: UInt64(info.st_ino), device: UInt64(info.st_dev))
         return FileStatus(kind: kind, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), stamp: stamp)
     }
@@ -42,12 +46,34 @@ public struct GlibcFileSystem: FileSystem {
 
     /// The corresponding C functions are `opendir(3)` and `readdir(3)`.
     public func entries(of folder: String) throws(FileSystemError) -> [DirectoryEntry] {
+        try list(folder) { _, _ in () }.map(\.entry)
+    }
+
+    /// The corresponding C functions are `opendir(3)`, `readdir(3)` and `fstatat(2)` on the folder's descriptor: at
+    /// 5,000 files the kernel's path lookups were the largest cost of a sync with nothing changed.
+    public func entriesWithStatus(
+        of folder: String
+    ) throws(FileSystemError) -> [(entry: DirectoryEntry, status: FileStatus?)] {
+        try list(folder) { descriptor, name in
+            var info = stat()
+            return fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? Self.fileStatus(info) : nil
+        }.map { (entry: $0.entry, status: $0.detail) }
+    }
+
+    /// A folder's entries, each with what `detail` gives for it from the open folder's descriptor and its name.
+    private func list<Detail>(
+        _ folder: String, _ detail: (Int32, UnsafePointer<CChar>) -> Detail
+    ) throws(FileSystemError) -> [(entry: DirectoryEntry, detail: Detail)] {
         guard let handle = opendir(folder) else { throw Self.error(errno) }
         defer { closedir(handle) }
-        var entries: [DirectoryEntry] = []
+        let descriptor = dirfd(handle)
+        var entries: [(entry: DirectoryEntry, detail: Detail)] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            let found = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: name.count + 1) { detail(descriptor, $0) }
+            }
             let kind: FileStatus.Kind?
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_REG): kind = .regular
@@ -56,7 +82,7 @@ public struct GlibcFileSystem: FileSystem {
             case Int32(DT_UNKNOWN): kind = nil
             default: kind = .other
             }
-            entries.append(DirectoryEntry(name: name, kind: kind))
+            entries.append((DirectoryEntry(name: name, kind: kind), found))
         }
         return entries
     }

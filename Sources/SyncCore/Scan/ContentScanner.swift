@@ -104,14 +104,14 @@ public struct ContentScanner: Sendable {
     }
 
     private func walk(directory: String, relative: String, visited: inout Set<FileIdentity>, into result: inout Result) {
-        let entries: [DirectoryEntry]
+        let entries: [(entry: DirectoryEntry, status: FileStatus?)]
         do {
-            entries = try fileSystem.entries(of: directory)
+            entries = try fileSystem.entriesWithStatus(of: directory)
         } catch {
             result.skipped.append((relative.isEmpty ? "." : relative, "cannot open folder: \(error.message)"))
             return
         }
-        for entry in entries {
+        for (entry, status) in entries {
             guard let name = String(validating: entry.name, as: UTF8.self) else {
                 result.skipped.append((relative + ContentNames.display(entry.name), "file name is not valid UTF-8; rename it"))
                 continue
@@ -119,7 +119,7 @@ public struct ContentScanner: Sendable {
             if ContentNames.isIgnored(name) { continue }
             let path = directory + "/" + name
             let relativePath = relative.isEmpty ? name : relative + "/" + name
-            guard var info = try? fileSystem.status(of: path, followingLinks: false) else { continue }  // deleted since
+            guard var info = status else { continue }  // deleted since the listing
             var target = path
             if info.kind == .symbolicLink {
                 guard let resolved = insideRoot(path) else {

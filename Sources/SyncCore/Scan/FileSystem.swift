@@ -14,9 +14,25 @@ public protocol FileSystem: Sendable {
     /// The names in a folder, without `.` and `..`.
     func entries(of folder: String) throws(FileSystemError) -> [DirectoryEntry]
 
+    /// The names in a folder, each with what `lstat` says of it (nil for one gone since the listing): the walk's
+    /// listing. The real file system asks relative to the open folder, so the kernel resolves one name per file
+    /// instead of its whole path.
+    func entriesWithStatus(of folder: String) throws(FileSystemError) -> [(entry: DirectoryEntry, status: FileStatus?)]
+
     /// A regular file's bytes, refusing a link at the last component, a file over `maxBytes` and one that changes
     /// while it is read.
     func contents(of path: String, maxBytes: Int) throws(ContentReadError) -> [UInt8]
+}
+
+extension FileSystem {
+    /// `entries(of:)` and a `status(of:followingLinks: false)` of each entry's path.
+    public func entriesWithStatus(
+        of folder: String
+    ) throws(FileSystemError) -> [(entry: DirectoryEntry, status: FileStatus?)] {
+        try entries(of: folder).map { entry in
+            (entry, try? status(of: folder + "/" + String(decoding: entry.name, as: UTF8.self), followingLinks: false))
+        }
+    }
 }
 
 /// What `stat` says about a path.
