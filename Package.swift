@@ -141,7 +141,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
-            name: "WatchLogicTests", dependencies: ["RagsyncKit", "SyncCore", "RagsyncTestSupport"],
+            name: "WatchLogicTests", dependencies: ["RagsyncKit", "SyncCore", "RagsyncTestSupport", "ThreadExecutor"],
             swiftSettings: strictSwift),
         .testTarget(
             name: "SimulationTests", dependencies: ["SyncCore", "Indexer", "RagsyncTestSupport"],

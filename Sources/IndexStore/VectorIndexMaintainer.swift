@@ -48,13 +48,16 @@ public struct VectorIndexMaintainer: Sendable {
         let policy = self.policy
         let maintainer = self
         var outcome = try await client.withConnection { connection -> Outcome in
+            // Most checks keep the index as it is, which a read decides without the lock (two round trips fewer).
+            let seen = try Self.observe(model, on: connection)
+            if case .keep = policy.decide(rows: seen.rows, current: seen.state) {
+                return Outcome(action: .kept, reason: "", rows: seen.rows, state: seen.state, seconds: 0)
+            }
             guard try connection.query("SELECT pg_try_advisory_lock(hashtext('ragsync.vector_index'))").scalar == "t"
             else { return Outcome(action: .skipped, reason: "another process maintains the index", rows: 0, state: nil, seconds: 0) }
             defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtext('ragsync.vector_index'))") }
 
-            let rows = try connection.query(
-                "SELECT count(*) FROM chunk_embeddings WHERE embedding_model = $1", [model]).scalarInt
-            let current = try VectorIndexState.read(model: model, from: connection)
+            let (rows, current) = try Self.observe(model, on: connection)
             switch policy.decide(rows: rows, current: current) {
             case .keep:
                 return Outcome(action: .kept, reason: "", rows: rows, state: current, seconds: 0)
@@ -89,6 +92,15 @@ public struct VectorIndexMaintainer: Sendable {
         outcome.seconds = (ContinuousClock.now - started).seconds
         log(outcome, model: model, logger: logger)
         return outcome
+    }
+
+    /// How many embeddings `model` has, and its index as it stands.
+    private static func observe(
+        _ model: String, on connection: PostgresConnection
+    ) throws -> (rows: Int, state: VectorIndexState?) {
+        let rows = try connection.query(
+            "SELECT count(*) FROM chunk_embeddings WHERE embedding_model = $1", [model]).scalarInt
+        return (rows, try VectorIndexState.read(model: model, from: connection))
     }
 
     /// Drops `model`'s index and its record (after `ragsync prune`, or when the policy wants none).

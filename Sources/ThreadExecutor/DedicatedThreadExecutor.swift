@@ -23,11 +23,16 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
     private let queue = JobQueue()
 
     /// Starts the thread.
-    /// - Parameter name: the thread's name, as shown by `top -H` and debuggers.
+    /// - Parameter name: the thread's name, as shown by `top -H`, `perf` and debuggers (Linux keeps its first 15
+    ///   bytes).
     public init(name: String) {
         let queue = self.queue
         queue.executor = UnownedSerialExecutor(ordinary: self)
+        // Set by the thread itself: Foundation's `Thread.name` does not reach the kernel on Linux, where every
+        // thread kept the name of the one that started it (libdispatch's "com.apple.root.default-qos").
+        let kernelName = Array(name.utf8.prefix(15))
         let thread = Thread {
+            Self.nameCurrentThread(kernelName)
             Self.runJobs(from: queue)
         }
         thread.name = name
@@ -51,6 +56,15 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Names the calling thread through `/proc/thread-self/comm` (what `pthread_setname_np` does; Swift does not see
+    /// that GNU extension). A failure leaves the inherited name, which is only cosmetic.
+    private static func nameCurrentThread(_ name: [UInt8]) {
+        let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = name.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
     }
 
     private static func runJobs(from queue: JobQueue) {

@@ -22,6 +22,24 @@ struct GlibcFileSystemTests {
         }
     }
 
+    @Test func aFoldersEntriesComeWithWhatLstatSaysOfEachPath() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragsync-list-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inner"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("# One\n".utf8).write(to: folder.appendingPathComponent("one.md"))
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.md").path, withDestinationPath: "one.md")
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("dangling.md").path, withDestinationPath: "gone.md")
+        let fileSystem = GlibcFileSystem()
+
+        let listed = try fileSystem.entriesWithStatus(of: folder.path)
+        #expect(Set(listed.map { String(decoding: $0.entry.name, as: UTF8.self) }) == ["inner", "one.md", "link.md", "dangling.md"])
+        #expect(listed.map(\.entry) == (try fileSystem.entries(of: folder.path)))
+        for (entry, status) in listed {
+            let path = folder.path + "/" + String(decoding: entry.name, as: UTF8.self)
+            #expect(status == (try fileSystem.status(of: path, followingLinks: false)), "\(path)")
+        }
+    }
+
     @Test func aFolderReadAsAFileIsUnreadable() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragsync-read-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

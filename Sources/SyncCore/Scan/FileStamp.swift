@@ -27,8 +27,42 @@ public struct FileStamp: Sendable, Equatable {
         self.device = device
     }
 
-    /// The form kept in `ragsync_documents.file_stamp`.
-    public var text: String { "\(size):\(modified):\(changed):\(inode):\(device)" }
+    /// The form kept in `ragsync_documents.file_stamp`: `size:modified:changed:inode:device` in decimal.
+    ///
+    /// Written digit by digit: a pass compares every file's stamp with the recorded text, and string interpolation
+    /// took 3 ms of a 5,000-file sync with nothing changed.
+    public var text: String {
+        String(unsafeUninitializedCapacity: 5 * 21) { buffer in
+            var end = 0
+            func append(_ magnitude: UInt64, negative: Bool = false) {
+                if negative {
+                    buffer[end] = UInt8(ascii: "-")
+                    end += 1
+                }
+                let start = end
+                var rest = magnitude
+                repeat {
+                    buffer[end] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    end += 1
+                    rest /= 10
+                } while rest > 0
+                buffer[start..<end].reverse()
+            }
+            for (index, value) in [size, modified, changed].enumerated() {
+                if index > 0 {
+                    buffer[end] = UInt8(ascii: ":")
+                    end += 1
+                }
+                append(value.magnitude, negative: value < 0)
+            }
+            for value in [inode, device] {
+                buffer[end] = UInt8(ascii: ":")
+                end += 1
+                append(value)
+            }
+            return end
+        }
+    }
 
     /// True when a write after a pass that began at `passStart` (nanoseconds since the epoch) would change the stamp.
     public func isSettled(at passStart: Int64) -> Bool {
