@@ -389,12 +389,24 @@ public struct DocumentStore: Sendable {
     ///
     /// The visibility map lets the checks every full pass makes read indexes alone: at 12,786 chunks the drift check
     /// took 30 ms instead of 57, and counting a model's embeddings 1 ms instead of 29.
-    public func refreshStatistics() async throws {
+    /// - Parameter includingEmbeddings: false when the caller refreshes `chunk_embeddings` itself, on another
+    ///   connection (``refreshEmbeddingStatistics(on:)``).
+    public func refreshStatistics(includingEmbeddings: Bool = true) async throws {
         try await client.withConnection { connection in
             try connection.execute(
-                "VACUUM (ANALYZE) document_chunks, chunk_embeddings, ragsync_chunks, ragsync_documents, ragsync_chunk_search")
+                includingEmbeddings
+                    ? "VACUUM (ANALYZE) document_chunks, chunk_embeddings, ragsync_chunks, ragsync_documents, ragsync_chunk_search"
+                    : "VACUUM (ANALYZE) document_chunks, ragsync_chunks, ragsync_documents, ragsync_chunk_search")
         }
         try await refreshFrequentLexemes()
+    }
+
+    /// `VACUUM (ANALYZE) chunk_embeddings` on `client`: the part of ``refreshStatistics(includingEmbeddings:)`` that
+    /// the vector index upkeep runs on its own connection, before it builds, while the other tables are refreshed.
+    public static func refreshEmbeddingStatistics(on client: PostgresClient) async throws {
+        try await client.withConnection { connection in
+            try connection.execute("VACUUM (ANALYZE) chunk_embeddings")
+        }
     }
 
     /// Records the words found in 200 chunks or more (with at least 1,000 chunks), marking those in more than a tenth

@@ -32,14 +32,30 @@ public struct RagsyncContext: Sendable {
     /// After a bulk pass the tables' statistics are refreshed at once rather than at autovacuum's next round: until
     /// then the planner may scan `chunk_embeddings` (a page per row once vectors are stored inline) for a lookup an
     /// index answers, and the benchmark saw single edits take 80 ms instead of 15 ms right after a cold index.
+    ///
+    /// Through the direct URL: the upkeep holds a session lock and builds concurrently, which a transaction pooler
+    /// would spread over several server connections. After a bulk pass the upkeep (with `chunk_embeddings`'
+    /// statistics) runs on a connection of its own while the other tables' statistics are refreshed on the main one:
+    /// PostgreSQL works on both cores, and the two refreshes cost no time of their own beside the index build
+    /// (a 5,000-file cold index: VACUUM 0.45 s and the frequent words 0.26 s, beside the build's 1.7 s).
     @discardableResult
     public func maintainVectorIndex(after summary: SyncSummary? = nil) async throws -> VectorIndexMaintainer.Outcome {
-        if let summary, summary.isBulk {
-            try await store.refreshStatistics()
+        guard let summary, summary.isBulk else {
+            return try await indexMaintainer.maintain(model: store.model, on: directClient, logger: logger)
         }
-        // Through the direct URL: the upkeep holds a session lock and builds concurrently, which a transaction pooler
-        // would spread over several server connections.
-        return try await indexMaintainer.maintain(model: store.model, on: directClient, logger: logger)
+        let upkeepClient = directClient === client ? PostgresClient(url: configuration.directDatabaseURL) : directClient
+        let store = self.store
+        async let otherTables: Void = store.refreshStatistics(includingEmbeddings: false)
+        let outcome: Result<VectorIndexMaintainer.Outcome, any Error>
+        do {
+            try await DocumentStore.refreshEmbeddingStatistics(on: upkeepClient)
+            outcome = .success(try await indexMaintainer.maintain(model: store.model, on: upkeepClient, logger: logger))
+        } catch {
+            outcome = .failure(error)
+        }
+        if upkeepClient !== directClient { await upkeepClient.disconnect() }
+        try await otherTables
+        return try outcome.get()
     }
 
     /// Deletes every document of the source `name`; nil when no source has that name.
