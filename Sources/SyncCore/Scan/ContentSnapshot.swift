@@ -17,7 +17,8 @@ public struct ContentSnapshot: Sendable {
         /// The bytes that were hashed, when the budget allowed keeping them; nil too when the stat cache vouched for
         /// the hash and nothing was read.
         public var bytes: [UInt8]?
-        /// The stamp taken before the bytes were read, when it may be recorded with `hash` (it is settled).
+        /// The stamp taken before the bytes were read, when it may be recorded with `hash` (it is settled); nil too
+        /// when the stat cache vouched for the hash, whose recorded stamp is this one already.
         public var settledStamp: FileStamp?
     }
 
@@ -109,15 +110,15 @@ extension ContentScanner {
         var unread = 0
         files.reserveCapacity(scan.entries.count)
         for entry in scan.entries {
-            let settled = cache.flatMap { cache in entry.stamp.flatMap { $0.isSettled(at: cache.passStart) ? $0 : nil } }
             if let hash = cache?.hash(of: entry.relativePath, stamp: entry.stamp) {
                 files.append(
                     ContentSnapshot.File(
                         relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: hash, bytes: nil,
-                        settledStamp: settled))
+                        settledStamp: nil))
                 unread += 1
                 continue
             }
+            let settled = cache.flatMap { cache in entry.stamp.flatMap { $0.isSettled(at: cache.passStart) ? $0 : nil } }
             do {
                 let bytes = try fileSystem.contents(of: entry.absolutePath, maxBytes: maxBytes)
                 let kept = bytes.count <= budget ? bytes : nil
