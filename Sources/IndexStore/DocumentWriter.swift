@@ -71,10 +71,10 @@ struct DocumentWriter {
         return results
     }
 
-    /// Records each document, with its outline and its chunks' hashes and ids in order (see
-    /// ``lostChunkIds(of:on:)``), in one row version: a
-    /// document written once leaves one dead row behind, not three (an insert, then updates of the outline and of the
-    /// chunk ids, made the record table 2.6 times its live size after a cold index, and every full pass reads it).
+    /// Records each document, with its outline and its chunks' hashes and ids in order (see ``lostChunkIds(of:on:)``),
+    /// in one row version: a document written once leaves one dead row behind, not three (an insert, then updates of
+    /// the outline and of the chunk ids, made the record table 2.6 times its live size after a cold index, and every
+    /// full pass reads it).
     private func recordDocuments(
         _ updates: [DocumentUpdate], chunks: [(path: String, chunk: ChunkRow, id: String)],
         on connection: PostgresConnection

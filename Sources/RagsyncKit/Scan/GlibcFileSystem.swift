@@ -49,8 +49,9 @@ public struct GlibcFileSystem: FileSystem {
         try list(folder) { _, _ in () }.map(\.entry)
     }
 
-    /// The corresponding C functions are `opendir(3)`, `readdir(3)` and `fstatat(2)` on the folder's descriptor: at
-    /// 5,000 files the kernel's path lookups were the largest cost of a sync with nothing changed.
+    /// The corresponding C functions are `opendir(3)`, `readdir(3)` and `fstatat(2)` on the folder's descriptor: the
+    /// walk's stat calls are the largest part of a 5,000-file sync with nothing changed (12-15 ms of kernel time),
+    /// and each now resolves one name instead of its whole path (the dentry lookup of that name still dominates).
     public func entriesWithStatus(
         of folder: String
     ) throws(FileSystemError) -> [(entry: DirectoryEntry, status: FileStatus?)] {
