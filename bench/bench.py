@@ -751,6 +751,26 @@ class Bench:
         return results
 
 
+def run_and_report(name, options, make_runner, measure, table, as_json, scratch_prefix):
+    """Runs one benchmark with its own embedding server and scratch folder, prints its table and writes its JSON to
+    options.out; exits with the failure, keeping the scratch folder and logs, when ragsync got something wrong."""
+    options.work = tempfile.mkdtemp(prefix=scratch_prefix)
+    try:
+        runner = make_runner(options)
+        try:
+            results = measure(runner)
+        finally:
+            runner.server.stop()
+    except BenchFailure as failure:
+        sys.exit("%s: FAILED: %s (scratch and logs kept in %s)" % (name, failure, options.work))
+    printed = table(results)
+    with open(options.out, "w") as handle:
+        json.dump(as_json(results, printed), handle, indent=2)
+    print(printed)
+    print("%s: figures written to %s" % (name, os.path.relpath(options.out)))
+    shutil.rmtree(options.work, ignore_errors=True)
+
+
 def summarize(latencies, inputs):
     ordered = sorted(latencies)
     return {

@@ -17,10 +17,8 @@ import argparse
 import glob
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
@@ -164,21 +162,8 @@ def main():
         if not found:
             sys.exit("bench-local: the model is not in .venv; run make setup, or pass --model-dir")
         options.model_dir = found[0]
-    options.work = tempfile.mkdtemp(prefix="ragsync-local-")
-    try:
-        runner = LocalModelBench(options)
-        try:
-            results = runner.run()
-        finally:
-            runner.server.stop()
-    except bench.BenchFailure as failure:
-        sys.exit("bench-local: FAILED: %s (scratch and logs kept in %s)" % (failure, options.work))
-    printed = table(results)
-    with open(options.out, "w") as handle:
-        json.dump(dict(results, table=printed), handle, indent=2)
-    print(printed)
-    print("bench-local: figures written to %s" % os.path.relpath(options.out))
-    shutil.rmtree(options.work, ignore_errors=True)
+    bench.run_and_report("bench-local", options, LocalModelBench, lambda runner: runner.run(), table,
+                         lambda results, printed: dict(results, table=printed), scratch_prefix="ragsync-local-")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ after one paragraph of one file was edited (with the embedding inputs that edit 
 with its wall time and peak RSS (VmHWM). CocoIndex's table setup is not timed. It asserts nothing about speed."""
 
 import argparse
-import json
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
@@ -106,21 +104,9 @@ def main():
                           (options.peer_python, "make bench-peers installs CocoIndex there")):
         if not os.access(program, os.X_OK):
             sys.exit("bench-peers: %s is not an executable; %s" % (program, hint))
-    options.work = tempfile.mkdtemp(prefix="ragsync-peers-")
-    try:
-        peers = Peers(options)
-        try:
-            results = [peers.compare(int(size)) for size in options.sizes.split(",")]
-        finally:
-            peers.server.stop()
-    except bench.BenchFailure as failure:
-        sys.exit("bench-peers: FAILED: %s (scratch and logs kept in %s)" % (failure, options.work))
-    printed = table(results)
-    with open(options.out, "w") as handle:
-        json.dump({"sizes": results, "table": printed}, handle, indent=2)
-    print(printed)
-    print("bench-peers: figures written to %s" % os.path.relpath(options.out))
-    shutil.rmtree(options.work, ignore_errors=True)
+    bench.run_and_report("bench-peers", options, Peers,
+                         lambda peers: [peers.compare(int(size)) for size in options.sizes.split(",")], table,
+                         lambda results, printed: {"sizes": results, "table": printed}, scratch_prefix="ragsync-peers-")
 
 
 if __name__ == "__main__":
