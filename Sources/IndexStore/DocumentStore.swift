@@ -392,20 +392,23 @@ public struct DocumentStore: Sendable {
     /// - Parameter includingEmbeddings: false when the caller refreshes `chunk_embeddings` itself, on another
     ///   connection (``refreshEmbeddingStatistics(on:)``).
     public func refreshStatistics(includingEmbeddings: Bool = true) async throws {
-        try await client.withConnection { connection in
-            try connection.execute(
-                includingEmbeddings
-                    ? "VACUUM (ANALYZE) document_chunks, chunk_embeddings, ragsync_chunks, ragsync_documents, ragsync_chunk_search"
-                    : "VACUUM (ANALYZE) document_chunks, ragsync_chunks, ragsync_documents, ragsync_chunk_search")
-        }
+        try await Self.vacuumAnalyze(
+            ["document_chunks", "ragsync_chunks", "ragsync_documents", "ragsync_chunk_search"]
+                + (includingEmbeddings ? ["chunk_embeddings"] : []),
+            on: client)
         try await refreshFrequentLexemes()
     }
 
     /// `VACUUM (ANALYZE) chunk_embeddings` on `client`: the part of ``refreshStatistics(includingEmbeddings:)`` that
     /// the vector index upkeep runs on its own connection, before it builds, while the other tables are refreshed.
     public static func refreshEmbeddingStatistics(on client: PostgresClient) async throws {
+        try await vacuumAnalyze(["chunk_embeddings"], on: client)
+    }
+
+    /// `VACUUM (ANALYZE)` of ragsync's tables; the names are the constants above, never input.
+    private static func vacuumAnalyze(_ tables: [String], on client: PostgresClient) async throws {
         try await client.withConnection { connection in
-            try connection.execute("VACUUM (ANALYZE) chunk_embeddings")
+            try connection.execute("VACUUM (ANALYZE) " + tables.joined(separator: ", "))
         }
     }
 

@@ -30,7 +30,7 @@ struct BertEncoder: Sendable {
     ///   - reusable: scratch memory to use when the sequences fit in it (with as many workers as this encoder);
     ///     otherwise a workspace is allocated for this call.
     /// - Returns: one L2-normalised vector of `hiddenSize` values per sequence; zeros for an empty sequence.
-    func embed(_ sequences: [[Int]], reusing reusable: BertWorkspace? = nil) -> [[Float]] {
+    func embed(_ sequences: [[Int]], reusing reusable: BertWorkspace) -> [[Float]] {
         let configuration = weights.configuration
         let hidden = configuration.hiddenSize
         for sequence in sequences {
@@ -45,7 +45,7 @@ struct BertEncoder: Sendable {
         guard rows > 0 else { return sequences.map { _ in [Float](repeating: 0, count: hidden) } }
         let longest = sequences.map(\.count).max() ?? 0
         let workspace =
-            if let reusable, reusable.fits(rows: rows, longest: longest) {
+            if reusable.fits(rows: rows, longest: longest) {
                 reusable
             } else {
                 BertWorkspace(rows: rows, configuration: configuration, workers: splitter.workerCount, longest: longest)

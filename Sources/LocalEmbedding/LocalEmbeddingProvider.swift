@@ -61,9 +61,7 @@ public actor LocalEmbeddingProvider: EmbeddingProvider {
     /// - Returns: one L2-normalised 384-dimensional vector per text.
     /// - Throws: `EmbeddingError.Code.cancelled` when the task is cancelled between passes.
     public func embed(_ texts: [String]) async throws(EmbeddingError) -> EmbeddingResponse {
-        var response = EmbeddingResponse(
-            vectors: [[Float]](repeating: [], count: texts.count), promptTokens: 0, requestCount: 0
-        )
+        var response = EmbeddingResponse(vectors: [], promptTokens: 0, requestCount: 0)
         var sequences: [[Int]] = []
         sequences.reserveCapacity(texts.count)
         for text in texts {
@@ -73,18 +71,16 @@ public actor LocalEmbeddingProvider: EmbeddingProvider {
                 [tokenizer.classifierID] + pieces.prefix(WordPieceTokenizer.maxWordpieces) + [tokenizer.separatorID]
             )
         }
-        for pass in MiniLMModel.passes(lengths: sequences.map(\.count), maxRows: MiniLMModel.maxRowsPerPass) {
+        var passes = 0
+        response.vectors = try miniLM.embed(tokenIDs: sequences) { () throws(EmbeddingError) in
             if Task.isCancelled {
                 throw EmbeddingError(
-                    code: .cancelled, serverURL: serverDescription, detail: "the task was cancelled",
-                    attempts: response.requestCount
+                    code: .cancelled, serverURL: serverDescription, detail: "the task was cancelled", attempts: passes
                 )
             }
-            for (index, vector) in zip(pass, miniLM.embedPass(pass.map { sequences[$0] })) {
-                response.vectors[index] = vector
-            }
-            response.requestCount += 1
+            passes += 1
         }
+        response.requestCount = passes
         return response
     }
 

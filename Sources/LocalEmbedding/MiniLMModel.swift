@@ -85,15 +85,24 @@ public final class MiniLMModel: Sendable {
     /// - Returns: one L2-normalised vector per sequence, in order.
     /// - Precondition: every sequence has at most 512 ids, each below the vocabulary size.
     public func embed(tokenIDs: [[Int]]) -> [[Float]] {
+        embed(tokenIDs: tokenIDs, beforeEachPass: {})
+    }
+
+    /// ``embed(tokenIDs:)``, calling `beforeEachPass` before each forward pass (to count passes, or to stop between
+    /// them by throwing).
+    func embed<Failure: Error>(
+        tokenIDs: [[Int]], beforeEachPass: () throws(Failure) -> Void
+    ) throws(Failure) -> [[Float]] {
         var vectors = [[Float]](repeating: [], count: tokenIDs.count)
         for pass in Self.passes(lengths: tokenIDs.map(\.count), maxRows: Self.maxRowsPerPass) {
+            try beforeEachPass()
             for (index, vector) in zip(pass, embedPass(pass.map { tokenIDs[$0] })) { vectors[index] = vector }
         }
         return vectors
     }
 
     /// Embeds one pass's sequences (at most `maxRowsPerPass` rows in all) in a reused workspace; blocks.
-    func embedPass(_ sequences: [[Int]]) -> [[Float]] {
+    private func embedPass(_ sequences: [[Int]]) -> [[Float]] {
         let workspace =
             idleWorkspaces.withLock { $0.popLast() }
             ?? BertWorkspace(
