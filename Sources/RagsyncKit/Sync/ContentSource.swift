@@ -10,6 +10,12 @@ actor ContentSource {
     private let scanner: ContentScanner
     private let maxFileBytes: Int
 
+    /// A walk, and the digest of its stamps when taken.
+    struct Walked: Sendable {
+        var walk: ContentScanner.Walk
+        var digest: StampDigest?
+    }
+
     nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
@@ -25,8 +31,12 @@ actor ContentSource {
     }
 
     /// Walks the tree, or the part of it a batch names, taking each document's stamp.
-    func walk(_ scope: ChangeBatch) -> ContentScanner.Walk {
-        scanner.walk(scope)
+    /// - Parameters:
+    ///   - passStart: the real-time clock before the walk, in nanoseconds since the epoch.
+    ///   - digesting: take the digest of the stamps too (``StampDigest``), on this thread.
+    func walk(_ scope: ChangeBatch, passStart: Int64, digesting: Bool) -> Walked {
+        let walk = scanner.walk(scope)
+        return Walked(walk: walk, digest: digesting ? StampDigest(of: walk.scan.entries, settledAt: passStart) : nil)
     }
 
     /// Reads and hashes what a walk found, except the files the stat cache vouches for.

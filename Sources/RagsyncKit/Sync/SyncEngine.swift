@@ -71,13 +71,15 @@ public struct SyncEngine: Sendable {
         // Taken before the walk: a stamp is trusted only when the file's times lie well before it (FileStamp).
         let passStart = wallClock()
         // The database side is read while the files are walked (on a thread of its own): at 5,000 files the drift
-        // check (20-40 ms) then costs no time of its own. Then only the files whose stamp is not the one recorded
-        // with their hash are read and hashed.
-        async let databaseSide = Self.storedState(in: store, for: scope, contentDirectory: contentDirectory)
-        let walk = await source.walk(scope)
-        let (stored, drift) = try await databaseSide
-        let cache = usesStatCache ? Self.statCache(of: stored, passStart: passStart) : nil
-        let snapshot = await source.read(walk, cache: cache)
+        // check (20-40 ms) then costs no time of its own. A full pass first compares one digest of every path and
+        // stamp (StampDigest): equal, nothing changed, and no record is read. Otherwise only the files whose stamp
+        // is not the one recorded with their hash are read and hashed.
+        let digestsStamps = usesStatCache && scope.isFullReconcile
+        async let databaseSide = Self.storedState(
+            in: store, for: scope, contentDirectory: contentDirectory, digestChunking: digestsStamps ? chunker.signature : nil)
+        let walked = await source.walk(scope, passStart: passStart, digesting: digestsStamps)
+        let walk = walked.walk
+        let (records, recordedDigest, drift) = try await databaseSide
         summary.orphanedEmbeddingsDeleted = drift.orphanedEmbeddingsDeleted
         summary.scannedForDrift = drift.scanned
         if summary.orphanedEmbeddingsDeleted > 0 {
@@ -85,6 +87,19 @@ public struct SyncEngine: Sendable {
                 "deleted \(summary.orphanedEmbeddingsDeleted) embedding(s) whose chunk was deleted by hand",
                 metadata: ["action": "repaired", "embeddings": "\(summary.orphanedEmbeddingsDeleted)"])
         }
+        if digestsStamps, let digest = walked.digest, digest.hex == recordedDigest, drift.drifted.isEmpty, walk.isWhole {
+            // Every file has the settled stamp recorded with its hash and every record its file: all unchanged.
+            summary.scanned = walk.scan.entries.count
+            summary.unchanged = walk.scan.entries.count
+            summary.skipped = walk.scan.skipped
+            summary.matchedStampDigest = true
+            summary.seconds = (ContinuousClock.now - started).seconds
+            return summary
+        }
+        let stored: [String: StoredDocument]
+        if let records { stored = records } else { stored = try await store.documents() }
+        let cache = usesStatCache ? Self.statCache(of: stored, passStart: passStart) : nil
+        let snapshot = await source.read(walk, cache: cache)
         summary.scanned = snapshot.files.count + snapshot.unreadable.count
         summary.read = summary.scanned - snapshot.unread
         summary.skipped = snapshot.skipped
@@ -229,17 +244,25 @@ public struct SyncEngine: Sendable {
     /// What a pass needs from the database: the records of the documents in scope and, on a full reconcile, what
     /// other writers changed (documents to write again, stray embeddings deleted). The statements share one
     /// connection, so they run one after the other.
+    /// - Parameter digestChunking: the chunker's signature, to read the digest of the recorded stamps
+    ///   (``DocumentStore/recordedStampDigest(chunking:)``) instead of the records; nil reads the records.
     private static func storedState(
-        in store: DocumentStore, for scope: ChangeBatch, contentDirectory: String
-    ) async throws -> (records: [String: StoredDocument], drift: DriftCheck) {
+        in store: DocumentStore, for scope: ChangeBatch, contentDirectory: String, digestChunking: String?
+    ) async throws -> (records: [String: StoredDocument]?, stampDigest: String?, drift: DriftCheck) {
         guard scope.isFullReconcile else {
             let records = try await store.documents(paths: Array(scope.files), folders: Array(scope.folders))
-            return (records, DriftCheck(drifted: [:], orphanedEmbeddingsDeleted: 0, scanned: false))
+            return (records, nil, DriftCheck(drifted: [:], orphanedEmbeddingsDeleted: 0, scanned: false))
         }
         try await store.registerSource(contentDirectory: contentDirectory, host: RagsyncConfiguration.hostName)
-        let records = try await store.documents()
+        var records: [String: StoredDocument]?
+        var stampDigest: String?
+        if let digestChunking {
+            stampDigest = try await store.recordedStampDigest(chunking: digestChunking)
+        } else {
+            records = try await store.documents()
+        }
         try await store.deleteUnusedOutlineEmbeddings()
-        return (records, try await store.checkDrift())
+        return (records, stampDigest, try await store.checkDrift())
     }
 
     /// A batch of files made ready to write: read again, parsed, chunked, and its new chunks embedded.

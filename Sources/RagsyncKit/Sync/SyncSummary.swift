@@ -24,6 +24,8 @@ public struct SyncSummary: Sendable {
     /// Whether the pass read the chunk rows for changes made by other writers; full passes skip it while no other
     /// writer touched the chunk tables since the last clean check.
     public var scannedForDrift = false
+    /// Whether one digest of every path and stamp showed nothing changed, so no record was read (``StampDigest``).
+    public var matchedStampDigest = false
     /// Unchanged files written again because their rows were edited or deleted by hand.
     public var repaired = 0
     public var removed = 0

@@ -1,6 +1,6 @@
 // ragsync — ContentSnapshot: the documents a pass found on disk, read and hashed.
 
-public import Indexer
+import Indexer
 
 /// What one walk of the content directory (or of the part of it a batch names) found.
 public struct ContentSnapshot: Sendable {
@@ -55,6 +55,11 @@ extension ContentScanner {
         public var scan: Result
         /// False when a path could not be checked or the directory is gone: deletions are then unsafe.
         public var isComplete: Bool
+
+        /// True when every path was checked and every folder listed.
+        public var isWhole: Bool {
+            isComplete && !scan.skipped.contains { $0.reason.hasPrefix("cannot open folder") }
+        }
     }
 
     /// Walks the tree, or the part of it a batch names, reads every document found and hashes its bytes.
@@ -133,8 +138,7 @@ extension ContentScanner {
                 unreadable.append(ContentSnapshot.Unreadable(relativePath: entry.relativePath, error: error))
             }
         }
-        let complete = walk.isComplete && !scan.skipped.contains { $0.reason.hasPrefix("cannot open folder") }
         return ContentSnapshot(
-            files: files, unreadable: unreadable, skipped: scan.skipped, isComplete: complete, unread: unread)
+            files: files, unreadable: unreadable, skipped: scan.skipped, isComplete: walk.isWhole, unread: unread)
     }
 }
