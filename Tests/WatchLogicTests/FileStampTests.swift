@@ -1,7 +1,7 @@
 // ragsync — FileStampTests: the stamp's text, as recorded in ragsync_documents, on random and extreme values.
 
 import RagsyncTestSupport
-import SyncCore
+@testable import SyncCore
 import Testing
 
 @Suite("A file stamp's recorded text")
@@ -25,6 +25,9 @@ struct FileStampTests {
             for stamp in stamps {
                 let expected = "\(stamp.size):\(stamp.modified):\(stamp.changed):\(stamp.inode):\(stamp.device)"
                 #expect(stamp.text == expected, "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed))")
+                var appended: [UInt8] = [0x41]
+                stamp.appendText(to: &appended)
+                #expect(appended == [0x41] + Array(expected.utf8), "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed))")
             }
         }
     }

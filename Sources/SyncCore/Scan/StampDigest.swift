@@ -4,7 +4,7 @@ import Indexer
 
 /// The SHA-256 of every document's path and stamp, in the byte order of the paths.
 ///
-/// The store computes the same digest from its records (``DocumentStore/recordedStamps(chunking:)``). When the two
+/// The store computes the same digest from its records (``DocumentStore/recordedStampDigest(chunking:)``). When the two
 /// agree, every file on disk has the stamp recorded with its hash and every recorded document is on disk: the stat
 /// cache would vouch for each file, and the pass has nothing to do. So a pass with nothing changed reads one row
 /// instead of every record (12-17 ms of a 60 ms sync of 5,000 files).
@@ -25,29 +25,30 @@ public struct StampDigest: Sendable, Equatable {
     ///   recorded stamp is always settled, so such a file needs a look of its own).
     public init?(of entries: [ContentScanner.Entry], settledAt passStart: Int64) {
         guard !entries.isEmpty else { return nil }
-        var stamped: [(path: String, stamp: FileStamp)] = []
-        stamped.reserveCapacity(entries.count)
         var isASCII = true
+        var length = 0
         for entry in entries {
             guard let stamp = entry.stamp, stamp.isSettled(at: passStart) else { return nil }
             isASCII = isASCII && entry.relativePath.utf8.allSatisfy { $0 < 0x80 }
-            stamped.append((entry.relativePath, stamp))
+            length += entry.relativePath.utf8.count
         }
         // PostgreSQL orders by bytes (COLLATE "C"); Swift orders strings by Unicode scalars after normalisation,
-        // which agrees for ASCII paths only.
+        // which agrees for ASCII paths only. A walk's entries come sorted, which the sort finds at once.
+        var order = Array(entries.indices)
         if isASCII {
-            stamped.sort { $0.path < $1.path }
+            order.sort { entries[$0].relativePath < entries[$1].relativePath }
         } else {
-            stamped.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+            order.sort { entries[$0].relativePath.utf8.lexicographicallyPrecedes(entries[$1].relativePath.utf8) }
         }
         var text: [UInt8] = []
-        text.reserveCapacity(stamped.count * 96)
-        for (index, (path, stamp)) in stamped.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: "\n")) }
-            text += String(path.utf8.count).utf8
+        text.reserveCapacity(length + entries.count * (8 + FileStamp.maxTextCount))
+        for (position, index) in order.enumerated() {
+            let entry = entries[index]
+            if position > 0 { text.append(UInt8(ascii: "\n")) }
+            text += String(entry.relativePath.utf8.count).utf8
             text.append(UInt8(ascii: ":"))
-            text += path.utf8
-            text += stamp.text.utf8
+            text += entry.relativePath.utf8
+            entry.stamp?.appendText(to: &text)
         }
         hex = ContentHash(of: text).hex
     }
