@@ -49,7 +49,9 @@ public struct RagsyncContext: Sendable {
         let outcome: Result<VectorIndexMaintainer.Outcome, any Error>
         do {
             try await DocumentStore.refreshEmbeddingStatistics(on: upkeepClient)
-            outcome = .success(try await indexMaintainer.maintain(model: store.model, on: upkeepClient, logger: logger))
+            outcome = .success(
+                try await indexMaintainer.maintain(
+                    model: store.model, on: upkeepClient, statisticsAreFresh: true, logger: logger))
         } catch {
             outcome = .failure(error)
         }
