@@ -41,64 +41,141 @@ public struct VectorIndexMaintainer: Sendable {
     }
 
     /// Checks `model`'s index and changes it when the policy says so.
-    /// - Parameter statisticsAreFresh: `chunk_embeddings` was just analyzed (after a bulk pass), so a new index
-    ///   needs no `ANALYZE` of its own (130 ms at 12,787 embeddings): the planner reads the column's statistics,
-    ///   and nothing filters on the index's expression.
+    /// - Parameters:
+    ///   - statisticsAreFresh: `chunk_embeddings` was just analyzed (after a bulk pass), so a new index needs no
+    ///     `ANALYZE` of its own (130 ms at 12,787 embeddings): the planner reads the column's statistics, and nothing
+    ///     filters on the index's expression.
+    ///   - sampler: another connection, on which the exact neighbours that tune a new index are found while this one
+    ///     builds it (they do not depend on the index: 0.44 s beside a 0.93 s build at 12,787 embeddings); nil finds
+    ///     them after the build, on `client`.
     /// - Throws: `PostgresError` when a statement fails (a failed concurrent build leaves an invalid index under
     ///   the temporary name, which the next run drops).
     public func maintain(
-        model: String, on client: PostgresClient, statisticsAreFresh: Bool = false, logger: Logger
+        model: String, on client: PostgresClient, statisticsAreFresh: Bool = false, samplingOn sampler: PostgresClient? = nil,
+        logger: Logger
     ) async throws -> Outcome {
         let started = ContinuousClock.now
-        let policy = self.policy
-        let maintainer = self
-        var outcome = try await client.withConnection { connection -> Outcome in
-            // Most checks keep the index as it is, which a read decides without the lock (two round trips fewer).
-            let seen = try Self.observe(model, on: connection)
-            if case .keep = policy.decide(rows: seen.rows, current: seen.state) {
-                return Outcome(action: .kept, reason: "", rows: seen.rows, state: seen.state, seconds: 0)
+        var outcome: Outcome
+        switch try await client.withConnection({ try self.decide(model: model, on: $0) }) {
+        case .done(let decided):
+            outcome = decided
+        case .build(let build):
+            do {
+                outcome = try await run(build, analyzing: !statisticsAreFresh, on: client, samplingOn: sampler)
+            } catch {
+                _ = try? await client.withConnection { try Self.unlock(on: $0) }
+                throw error
             }
-            guard try connection.query("SELECT pg_try_advisory_lock(hashtext('ragsync.vector_index'))").scalar == "t"
-            else { return Outcome(action: .skipped, reason: "another process maintains the index", rows: 0, state: nil, seconds: 0) }
-            defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtext('ragsync.vector_index'))") }
-
-            let (rows, current) = try Self.observe(model, on: connection)
-            switch policy.decide(rows: rows, current: current) {
-            case .keep:
-                return Outcome(action: .kept, reason: "", rows: rows, state: current, seconds: 0)
-            case .drop(let reason):
-                try Self.dropIndex(for: model, on: connection)
-                return Outcome(action: .dropped, reason: reason, rows: rows, state: nil, seconds: 0)
-            case .build(let method, let lists, let reason):
-                // As recorded, or as stored for a model never recorded (rows written by a store alone).
-                let dimensions = try connection.query(
-                    """
-                    SELECT coalesce(
-                        (SELECT dimensions FROM ragsync_models WHERE embedding_model = $1),
-                        (SELECT vector_dims(embedding) FROM chunk_embeddings WHERE embedding_model = $1 LIMIT 1))
-                    """, [model]
-                ).scalar.flatMap { Int($0) }
-                guard let dimensions else {
-                    return Outcome(
-                        action: .skipped, reason: "model \(model) has no recorded dimension", rows: rows,
-                        state: current, seconds: 0)
-                }
-                let target = BuildTarget(model: model, dimensions: dimensions)
-                if let exact = try maintainer.build(
-                    target, method: method, lists: lists, rows: rows, analyzing: !statisticsAreFresh, on: connection)
-                {
-                    return Outcome(
-                        action: .dropped, reason: exact, rows: rows,
-                        state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
-                }
-                return Outcome(
-                    action: .built, reason: reason, rows: rows,
-                    state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
-            }
+            _ = try? await client.withConnection { try Self.unlock(on: $0) }
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
         log(outcome, model: model, logger: logger)
         return outcome
+    }
+
+    /// What the check decided: an outcome, or a build to run with the maintenance lock held.
+    private enum Decision: Sendable {
+        case done(Outcome)
+        case build(Build)
+    }
+
+    /// A build the policy asked for.
+    private struct Build: Sendable {
+        var target: BuildTarget
+        var method: VectorIndexPolicy.Method
+        var lists: Int?
+        var rows: Int
+        var reason: String
+    }
+
+    /// Decides from the data; a build keeps the maintenance lock, every other outcome releases it.
+    private func decide(model: String, on connection: PostgresConnection) throws -> Decision {
+        // Most checks keep the index as it is, which a read decides without the lock (two round trips fewer).
+        let seen = try Self.observe(model, on: connection)
+        if case .keep = policy.decide(rows: seen.rows, current: seen.state) {
+            return .done(Outcome(action: .kept, reason: "", rows: seen.rows, state: seen.state, seconds: 0))
+        }
+        guard try connection.query("SELECT pg_try_advisory_lock(hashtext('ragsync.vector_index'))").scalar == "t" else {
+            return .done(
+                Outcome(action: .skipped, reason: "another process maintains the index", rows: 0, state: nil, seconds: 0))
+        }
+        let decision: Decision
+        do {
+            decision = try decideLocked(model: model, on: connection)
+        } catch {
+            _ = try? Self.unlock(on: connection)
+            throw error
+        }
+        if case .done = decision { _ = try? Self.unlock(on: connection) }
+        return decision
+    }
+
+    /// The decision again under the lock, as another process may have changed the index meanwhile.
+    private func decideLocked(model: String, on connection: PostgresConnection) throws -> Decision {
+        let (rows, current) = try Self.observe(model, on: connection)
+        switch policy.decide(rows: rows, current: current) {
+        case .keep:
+            return .done(Outcome(action: .kept, reason: "", rows: rows, state: current, seconds: 0))
+        case .drop(let reason):
+            try Self.dropIndex(for: model, on: connection)
+            return .done(Outcome(action: .dropped, reason: reason, rows: rows, state: nil, seconds: 0))
+        case .build(let method, let lists, let reason):
+            // As recorded, or as stored for a model never recorded (rows written by a store alone).
+            let dimensions = try connection.query(
+                """
+                SELECT coalesce(
+                    (SELECT dimensions FROM ragsync_models WHERE embedding_model = $1),
+                    (SELECT vector_dims(embedding) FROM chunk_embeddings WHERE embedding_model = $1 LIMIT 1))
+                """, [model]
+            ).scalar.flatMap { Int($0) }
+            guard let dimensions else {
+                return .done(
+                    Outcome(
+                        action: .skipped, reason: "model \(model) has no recorded dimension", rows: rows,
+                        state: current, seconds: 0))
+            }
+            return .build(
+                Build(
+                    target: BuildTarget(model: model, dimensions: dimensions), method: method, lists: lists, rows: rows,
+                    reason: reason))
+        }
+    }
+
+    /// Releases the maintenance lock ``decide(model:on:)`` took for a build.
+    private static func unlock(on connection: PostgresConnection) throws {
+        try connection.query("SELECT pg_advisory_unlock(hashtext('ragsync.vector_index'))")
+    }
+
+    /// Builds the index, then tunes its search setting against exact neighbours found meanwhile on `sampler`.
+    private func run(
+        _ build: Build, analyzing: Bool, on client: PostgresClient, samplingOn sampler: PostgresClient?
+    ) async throws -> Outcome {
+        let (measurement, model) = (self.measurement, build.target.model)
+        let sampling = sampler.map { sampler in
+            Task { try await sampler.withConnection { try measurement.sample(model: model, on: $0) } }
+        }
+        do {
+            try await client.withConnection { try self.create(build, analyzing: analyzing, on: $0) }
+        } catch {
+            _ = try? await sampling?.value  // its connection is the caller's: left idle, not mid-query
+            throw error
+        }
+        let sample: RecallMeasurement.Sample?
+        if let sampling {
+            sample = try await sampling.value
+        } else {
+            sample = try await client.withConnection { try measurement.sample(model: model, on: $0) }
+        }
+        return try await client.withConnection { connection in
+            if let exact = try self.tune(build, with: sample, on: connection) {
+                return Outcome(
+                    action: .dropped, reason: exact, rows: build.rows,
+                    state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
+            }
+            return Outcome(
+                action: .built, reason: build.reason, rows: build.rows,
+                state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
+        }
     }
 
     /// How many embeddings `model` has, and its index as it stands.
@@ -119,25 +196,20 @@ public struct VectorIndexMaintainer: Sendable {
     }
 
     /// The vectors an index is built over: one model's, all of one dimension.
-    private struct BuildTarget {
+    private struct BuildTarget: Sendable {
         var model: String
         var dimensions: Int
         var name: String { VectorIndexState.indexName(for: model) }
         var temporaryName: String { name + "_new" }
     }
 
-    /// Builds under the temporary name, swaps it in, then measures the search setting.
-    /// - Returns: nil, or why exact search is kept instead: an IVFFlat index that reaches the recall target only by
-    ///   probing half its lists or more saves almost nothing over an exact scan (a 41,476-chunk corpus whose vectors
-    ///   do not cluster needed 28 of 41), so it is dropped and the measurement recorded.
-    private func build(
-        _ target: BuildTarget, method: VectorIndexPolicy.Method, lists: Int?, rows: Int, analyzing: Bool,
-        on connection: PostgresConnection
-    ) throws -> String? {
+    /// Builds under the temporary name and swaps it in.
+    private func create(_ build: Build, analyzing: Bool, on connection: PostgresConnection) throws {
+        let (target, method, lists) = (build.target, build.method, build.lists)
         // Method, lists and dimensions are integers and an enum; the model's name goes in as a literal the server
         // quoted; index names are a fixed prefix and hex digits.
         guard let modelLiteral = try connection.query("SELECT quote_literal($1::text)", [target.model]).scalar else {
-            return nil
+            throw PostgresError(.unexpectedResult, message: "quote_literal returned no row for model \(target.model)")
         }
         let column = "(embedding::vector(\(target.dimensions))) vector_cosine_ops"
         let using = method == .hnsw ? "hnsw (\(column))" : "ivfflat (\(column)) WITH (lists = \(lists ?? 1))"
@@ -158,7 +230,17 @@ public struct VectorIndexMaintainer: Sendable {
             ALTER INDEX \(target.temporaryName) RENAME TO \(target.name)
             """)
         if analyzing { try connection.execute("ANALYZE chunk_embeddings") }
-        let (probes, efSearch, recall) = try tune(model: target.model, method: method, lists: lists ?? 1, on: connection)
+    }
+
+    /// Measures the new index's search setting against `sample` and records it.
+    /// - Returns: nil, or why exact search is kept instead: an IVFFlat index that reaches the recall target only by
+    ///   probing half its lists or more saves almost nothing over an exact scan (a 41,476-chunk corpus whose vectors
+    ///   do not cluster needed 28 of 41), so it is dropped and the measurement recorded.
+    private func tune(
+        _ build: Build, with sample: RecallMeasurement.Sample?, on connection: PostgresConnection
+    ) throws -> String? {
+        let (target, method, lists) = (build.target, build.method, build.lists)
+        let (probes, efSearch, recall) = try searchSetting(method: method, lists: lists ?? 1, sample: sample, on: connection)
         var recorded = method.rawValue
         var note: String?
         if method == .ivfflat, let lists, let probes, Self.probesHalfOrMore(probes, of: lists) {
@@ -178,16 +260,15 @@ public struct VectorIndexMaintainer: Sendable {
                 probes = EXCLUDED.probes, ef_search = EXCLUDED.ef_search, recall = EXCLUDED.recall,
                 built_at = EXCLUDED.built_at, note = EXCLUDED.note, embedding_model = EXCLUDED.embedding_model
             """,
-            [target.name, recorded, lists, rows, probes, efSearch, recall, note, target.model])
+            [target.name, recorded, lists, build.rows, probes, efSearch, recall, note, target.model])
         return note
     }
 
     /// The smallest probes (IVFFlat) or ef_search (HNSW) whose measured recall reaches the target; the sample and
-    /// its exact neighbours are found once and reused for every value tried.
-    private func tune(
-        model: String, method: VectorIndexPolicy.Method, lists: Int, on connection: PostgresConnection
+    /// its exact neighbours were found once and are reused for every value tried.
+    private func searchSetting(
+        method: VectorIndexPolicy.Method, lists: Int, sample: RecallMeasurement.Sample?, on connection: PostgresConnection
     ) throws -> (probes: Int?, efSearch: Int?, recall: Double?) {
-        let sample = try measurement.sample(model: model, on: connection)
         func recall(probes: Int? = nil, efSearch: Int? = nil) throws -> Double {
             guard let sample else { return 1 }
             return try measurement.measure(sample, on: connection, probes: probes, efSearch: efSearch).recall
