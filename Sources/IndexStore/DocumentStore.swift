@@ -563,12 +563,16 @@ public struct DocumentUpdate: Sendable {
     /// The description the chunks' embedded texts carry under their context line ("" for none), kept for the same
     /// reason (``EmbeddedText``).
     public var description: String
+    /// The file's settled stamp, taken before the bytes of `contentHash` were read (``recordFileStamps(_:)``), so
+    /// that the record is written once; nil keeps the recorded stamp only while the hash is unchanged.
+    public var fileStamp: String?
 
     public init(
         sourceFile: String, contentHash: String, byteCount: Int, title: String, category: String?, chunks: [ChunkRow],
         chunking: String = "", outlineHash: String? = nil, outlineVector: [Float]? = nil, outlineText: String? = nil,
-        description: String = ""
+        description: String = "", fileStamp: String? = nil
     ) {
+        self.fileStamp = fileStamp
         self.chunking = chunking
         self.outlineHash = outlineHash
         self.outlineVector = outlineVector

@@ -71,10 +71,10 @@ struct DocumentWriter {
         return results
     }
 
-    /// Records each document, with its outline and its chunks' hashes and ids in order (see ``lostChunkIds(of:on:)``),
-    /// in one row version: a document written once leaves one dead row behind, not three (an insert, then updates of
-    /// the outline and of the chunk ids, made the record table 2.6 times its live size after a cold index, and every
-    /// full pass reads it).
+    /// Records each document, with its outline, its chunks' hashes and ids in order (see ``lostChunkIds(of:on:)``)
+    /// and its file stamp, in one row version: a document written once leaves one dead row behind, not four (an
+    /// insert, then updates of the outline, of the chunk ids and of the stamp, made the record table 2.6 times its
+    /// live size after a cold index, and every full pass reads it).
     private func recordDocuments(
         _ updates: [DocumentUpdate], chunks: [(path: String, chunk: ChunkRow, id: String)],
         on connection: PostgresConnection
@@ -88,11 +88,13 @@ struct DocumentWriter {
             )
             INSERT INTO ragsync_documents
                 (source_file, content_hash, byte_count, chunk_count, chunking, indexed_at, updated_at, source, description,
-                 outline_hash, outline_text, chunk_hashes, chunk_ids)
+                 outline_hash, outline_text, chunk_hashes, chunk_ids, file_stamp)
             SELECT t.path, t.hash, t.bytes, t.chunks, t.chunking, now(), now(), $6, t.description,
-                   t.outline_hash, t.outline_text, coalesce(c.hashes, '{}'), coalesce(c.ids, '{}')
-            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $7::text[], $12::text[], $13::text[])
-                AS t(path, hash, bytes, chunks, chunking, description, outline_hash, outline_text)
+                   t.outline_hash, t.outline_text, coalesce(c.hashes, '{}'), coalesce(c.ids, '{}'), t.stamp
+            FROM unnest(
+                    $1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $7::text[], $12::text[], $13::text[],
+                    $14::text[])
+                AS t(path, hash, bytes, chunks, chunking, description, outline_hash, outline_text, stamp)
             LEFT JOIN chunks c ON c.path = t.path
             ON CONFLICT (source, source_file) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, byte_count = EXCLUDED.byte_count,
@@ -100,8 +102,10 @@ struct DocumentWriter {
                 failed_at = NULL, indexed_at = now(), updated_at = now(), description = EXCLUDED.description,
                 outline_hash = EXCLUDED.outline_hash, outline_text = EXCLUDED.outline_text,
                 chunk_hashes = EXCLUDED.chunk_hashes, chunk_ids = EXCLUDED.chunk_ids,
-                file_stamp = CASE WHEN ragsync_documents.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
-                                  THEN ragsync_documents.file_stamp END
+                file_stamp = coalesce(
+                    EXCLUDED.file_stamp,
+                    CASE WHEN ragsync_documents.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
+                         THEN ragsync_documents.file_stamp END)
             """,
             [
                 PostgresArray(updates.map(\.sourceFile)), PostgresArray(updates.map(\.contentHash)),
@@ -110,6 +114,7 @@ struct DocumentWriter {
                 PostgresArray(chunks.map(\.path)), PostgresArray(chunks.map(\.chunk.index)),
                 PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(chunks.map(\.id)),
                 PostgresArray(updates.map { $0.outlineHash }), PostgresArray(updates.map { $0.outlineText }),
+                PostgresArray(updates.map { $0.fileStamp }),
             ])
     }
 

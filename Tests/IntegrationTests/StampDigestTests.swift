@@ -51,6 +51,14 @@ struct StampDigestTests {
             // Each pass begins well after the files were written (as a later pass does), so their stamps are settled.
             engine.wallClock = { Self.now() + 10_000_000_000 }
             #expect(try await engine.reconcile().indexed == 8)
+            // Each record was written once, its stamp with it: none was updated after its chunks' transaction.
+            #expect(try await harness.count("SELECT count(*) FROM ragsync_documents WHERE file_stamp IS NULL") == 0)
+            #expect(
+                try await harness.count(
+                    """
+                    SELECT count(*) FROM ragsync_documents d
+                    WHERE d.xmin::text <> (SELECT c.xmin::text FROM document_chunks c WHERE c.source_file = d.source_file LIMIT 1)
+                    """) == 0)
 
             /// One pass after `change`, which must not match the digest, then one that must.
             func expectFound(

@@ -19,10 +19,21 @@ struct PreparedDocument: Sendable {
     let warnings: [String]
     /// The chunker's signature, recorded with the document.
     let chunking: String
+    /// The file's settled stamp as text, when the bytes parsed are the ones read after it was taken.
+    private(set) var fileStamp: String?
     /// The document-level metadata (tags and other frontmatter keys), without the per-chunk heading path.
     private let metadata: [String: JSONValue]
 
     /// Parses and chunks a file.
+    /// - Parameter file: the file as the pass read it; its settled stamp is recorded with the document when the
+    ///   bytes parsed are the ones that pass hashed.
+    /// - Throws: `DocumentParseError` naming the file and the problem.
+    init(file: ContentSnapshot.File, contents: ContentSnapshot.Contents, chunker: Chunker) throws(DocumentParseError) {
+        try self.init(path: file.relativePath, contents: contents, chunker: chunker)
+        if contents.hash == file.hash { fileStamp = file.settledStamp?.text }
+    }
+
+    /// Parses and chunks a file's bytes.
     /// - Throws: `DocumentParseError` naming the file and the problem.
     init(path relativePath: String, contents: ContentSnapshot.Contents, chunker: Chunker) throws(DocumentParseError) {
         let parsed = try DocumentParser().parse(contents.bytes, path: relativePath)
@@ -34,6 +45,7 @@ struct PreparedDocument: Sendable {
         self.chunks = chunker.chunks(for: parsed)
         self.outline = chunks.count > 1 ? chunker.outline(for: parsed, chunks: chunks) : nil
         self.chunking = chunker.signature
+        self.fileStamp = nil
         self.warnings = parsed.warnings
         var metadata = parsed.extraMetadata
         metadata["tags"] = .array(parsed.tags.map(JSONValue.string))
@@ -56,6 +68,7 @@ struct PreparedDocument: Sendable {
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,
             category: category, chunks: rows, chunking: chunking, outlineHash: outline?.hash,
             outlineVector: outline.flatMap { vectors[$0.hash] }, outlineText: outline?.text,
-            description: chunks.lazy.compactMap(EmbeddedText.description(of:)).first { !$0.isEmpty } ?? "")
+            description: chunks.lazy.compactMap(EmbeddedText.description(of:)).first { !$0.isEmpty } ?? "",
+            fileStamp: fileStamp)
     }
 }

@@ -176,17 +176,22 @@ public struct SyncEngine: Sendable {
         if scope.isFullReconcile, summary.indexed >= Self.copyCheckMinimum {
             try await noticeCopies(into: &summary)
         }
-        try await recordStamps(of: snapshot, stored: stored)
+        try await recordStamps(of: snapshot, stored: stored, written: Set(plan.toIndex.map(\.file.relativePath)))
         summary.seconds = (ContinuousClock.now - started).seconds
         return summary
     }
 
     /// Records the settled stamps the store does not have yet, each only where the stored hash is still the one its
     /// file's bytes had (a document indexed from newer bytes keeps none and is read by the next pass).
-    private func recordStamps(of snapshot: ContentSnapshot, stored: [String: StoredDocument]) async throws {
+    /// - Parameter written: the files this pass wrote, whose stamps went with their rows (``DocumentUpdate/fileStamp``).
+    private func recordStamps(
+        of snapshot: ContentSnapshot, stored: [String: StoredDocument], written: Set<String>
+    ) async throws {
         guard usesStatCache else { return }
         let fresh = snapshot.files.compactMap { file -> (path: String, hash: String, stamp: String)? in
-            guard let stamp = file.settledStamp?.text, stored[file.relativePath]?.fileStamp != stamp else { return nil }
+            guard let stamp = file.settledStamp?.text, stored[file.relativePath]?.fileStamp != stamp,
+                !written.contains(file.relativePath)
+            else { return nil }
             return (file.relativePath, file.hash, stamp)
         }
         try await store.recordFileStamps(fresh)
@@ -361,7 +366,7 @@ public struct SyncEngine: Sendable {
                 let contents = try await source.contents(of: file)
                 do {
                     batch.documents.append(
-                        try PreparedDocument(path: file.relativePath, contents: contents, chunker: chunker))
+                        try PreparedDocument(file: file, contents: contents, chunker: chunker))
                 } catch {
                     batch.failures.append((file.relativePath, contents.hash, error.message, error.description))
                 }
