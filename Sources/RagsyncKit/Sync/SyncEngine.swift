@@ -250,7 +250,8 @@ public struct SyncEngine: Sendable {
     /// other writers changed (documents to write again, stray embeddings deleted). The statements share one
     /// connection, so they run one after the other.
     /// - Parameter digestChunking: the chunker's signature, to read the digest of the recorded stamps
-    ///   (``DocumentStore/recordedStampDigest(chunking:)``) instead of the records; nil reads the records.
+    ///   (``DocumentStore/recordedStampDigest(chunking:)``) instead of the records, when the store has one; nil reads
+    ///   the records.
     private static func storedState(
         in store: DocumentStore, for scope: ChangeBatch, contentDirectory: String, digestChunking: String?
     ) async throws -> (records: [String: StoredDocument]?, stampDigest: String?, drift: DriftCheck) {
@@ -263,9 +264,10 @@ public struct SyncEngine: Sendable {
         var stampDigest: String?
         if let digestChunking {
             stampDigest = try await store.recordedStampDigest(chunking: digestChunking)
-        } else {
-            records = try await store.documents()
         }
+        // Without a digest (a record has no stamp yet, e.g. right after a cold index of new files, or a failure) the
+        // records are needed: read now, beside the walk.
+        if stampDigest == nil { records = try await store.documents() }
         try await store.deleteUnusedOutlineEmbeddings()
         return (records, stampDigest, try await store.checkDrift())
     }
