@@ -44,19 +44,14 @@ public struct RagsyncContext: Sendable {
         guard let summary, summary.isBulk else {
             return try await indexMaintainer.maintain(model: store.model, on: directClient, logger: logger)
         }
-        let upkeepClient = directClient === client ? PostgresClient(url: configuration.directDatabaseURL) : directClient
         let store = self.store
         async let otherTables: Void = store.refreshStatistics(includingEmbeddings: false)
         let outcome: Result<VectorIndexMaintainer.Outcome, any Error>
         do {
-            try await DocumentStore.refreshEmbeddingStatistics(on: upkeepClient)
-            outcome = .success(
-                try await indexMaintainer.maintain(
-                    model: store.model, on: upkeepClient, statisticsAreFresh: true, samplingOn: client, logger: logger))
+            outcome = .success(try await maintainOnUpkeepConnection(model: store.model, refreshingEmbeddingStatistics: true))
         } catch {
             outcome = .failure(error)
         }
-        if upkeepClient !== directClient { await upkeepClient.disconnect() }
         try await otherTables
         return try outcome.get()
     }
@@ -108,7 +103,27 @@ public struct RagsyncContext: Sendable {
     /// Builds or drops `model`'s vector index as its data requires (after `ragsync reembed`).
     public func maintainVectorIndex(of model: String) async throws -> VectorIndexMaintainer.Outcome {
         try await store.refreshStatistics()
-        return try await indexMaintainer.maintain(model: model, on: directClient, logger: logger)
+        return try await maintainOnUpkeepConnection(model: model, refreshingEmbeddingStatistics: false)
+    }
+
+    /// The upkeep on a connection of its own (the direct one, or a new one when that is the main one), with the
+    /// statistics of `chunk_embeddings` fresh, and the exact neighbours for a new index's tuning found meanwhile on
+    /// the main connection.
+    private func maintainOnUpkeepConnection(
+        model: String, refreshingEmbeddingStatistics: Bool
+    ) async throws -> VectorIndexMaintainer.Outcome {
+        let upkeepClient = directClient === client ? PostgresClient(url: configuration.directDatabaseURL) : directClient
+        let outcome: Result<VectorIndexMaintainer.Outcome, any Error>
+        do {
+            if refreshingEmbeddingStatistics { try await DocumentStore.refreshEmbeddingStatistics(on: upkeepClient) }
+            outcome = .success(
+                try await indexMaintainer.maintain(
+                    model: model, on: upkeepClient, statisticsAreFresh: true, samplingOn: client, logger: logger))
+        } catch {
+            outcome = .failure(error)
+        }
+        if upkeepClient !== directClient { await upkeepClient.disconnect() }
+        return try outcome.get()
     }
 
     /// Connects and verifies the schema.
