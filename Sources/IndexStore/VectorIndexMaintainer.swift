@@ -61,7 +61,7 @@ public struct VectorIndexMaintainer: Sendable {
             outcome = decided
         case .build(let build):
             do {
-                outcome = try await run(build, analyzing: !statisticsAreFresh, on: client, samplingOn: sampler)
+                outcome = try await buildAndTune(build, analyzing: !statisticsAreFresh, on: client, samplingOn: sampler)
             } catch {
                 _ = try? await client.withConnection { try Self.unlock(on: $0) }
                 throw error
@@ -147,7 +147,7 @@ public struct VectorIndexMaintainer: Sendable {
     }
 
     /// Builds the index, then tunes its search setting against exact neighbours found meanwhile on `sampler`.
-    private func run(
+    private func buildAndTune(
         _ build: Build, analyzing: Bool, on client: PostgresClient, samplingOn sampler: PostgresClient?
     ) async throws -> Outcome {
         let (measurement, model) = (self.measurement, build.target.model)

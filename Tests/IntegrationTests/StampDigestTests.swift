@@ -29,7 +29,7 @@ struct StampDigestTests {
                     try Self.write(harness.content.path + "/" + path, document("Doc \(index)", "Body number \(index)."))
                 }
                 var engine = try await harness.engine()
-                let later = Self.now() + 10_000_000_000
+                let later = RealTime.nanoseconds() + 10_000_000_000
                 engine.wallClock = { later }
                 let first = try await engine.reconcile()
                 #expect(first.indexed == written.count && first.failed == 0, "seed \(seed): \(first.lines)")
@@ -49,7 +49,7 @@ struct StampDigestTests {
             for index in 0..<8 { try harness.write("d\(index).md", document("D\(index)", "Body \(index).")) }
             var engine = try await harness.engine()
             // Each pass begins well after the files were written (as a later pass does), so their stamps are settled.
-            engine.wallClock = { Self.now() + 10_000_000_000 }
+            engine.wallClock = { RealTime.nanoseconds() + 10_000_000_000 }
             #expect(try await engine.reconcile().indexed == 8)
             // Each record was written once, its stamp with it: none was updated after its chunks' transaction.
             #expect(try await harness.count("SELECT count(*) FROM ragsync_documents WHERE file_stamp IS NULL") == 0)
@@ -105,7 +105,7 @@ struct StampDigestTests {
             #expect(try await engine.reconcile().matchedStampDigest)
 
             // A file written within the timestamp's resolution of the pass (not settled) is looked at on its own.
-            engine.wallClock = { Self.now() }
+            engine.wallClock = { RealTime.nanoseconds() }
             try harness.write("d7.md", document("D7", "Rewritten just now."))
             let racy = try await engine.reconcile()
             #expect(!racy.matchedStampDigest && racy.indexed == 1, "\(racy.lines)")
@@ -216,11 +216,6 @@ struct StampDigestTests {
         guard Glibc.write(descriptor, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
     }
 
-    private static func now() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-    }
 }
 
 /// The real file system, with each file's times derived from its bytes and lying years in the past: a stamp changes

@@ -42,7 +42,7 @@ struct StatCacheTests {
             let files = CountingFileSystem(wholeSeconds: false)
             var engine = try await harness.engine(fileSystem: files)
             // The pass begins well after the files were written (as a later pass does), so their stamps are settled.
-            let later = Self.now() + 10_000_000_000
+            let later = RealTime.nanoseconds() + 10_000_000_000
             engine.wallClock = { later }
             let first = try await engine.reconcile()
             #expect(first.indexed == 10 && first.read == 10)
@@ -57,7 +57,7 @@ struct StatCacheTests {
             let old = timespec(tv_sec: Int(modified / 1_000_000_000), tv_nsec: Int(modified % 1_000_000_000))
             var times = [old, old]
             #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
-            engine.wallClock = { Self.now() + 10_000_000_000 }
+            engine.wallClock = { RealTime.nanoseconds() + 10_000_000_000 }
             let third = try await engine.reconcile()
             #expect(third.indexed == 1 && third.read == 1, "\(third.lines)")
             // With the cache off (a network file system), every file is read.
@@ -66,11 +66,6 @@ struct StatCacheTests {
         }
     }
 
-    private static func now() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-    }
 
     private func stamp(of path: String) throws -> FileStamp {
         try #require(try GlibcFileSystem().status(of: path, followingLinks: true).stamp)

@@ -25,20 +25,15 @@ public struct StampDigest: Sendable, Equatable {
     ///   recorded stamp is always settled, so such a file needs a look of its own).
     public init?(of entries: [ContentScanner.Entry], settledAt passStart: Int64) {
         guard !entries.isEmpty else { return nil }
-        var isASCII = true
         var length = 0
         for entry in entries {
             guard let stamp = entry.stamp, stamp.isSettled(at: passStart) else { return nil }
-            isASCII = isASCII && entry.relativePath.utf8.allSatisfy { $0 < 0x80 }
             length += entry.relativePath.utf8.count
         }
-        // PostgreSQL orders by bytes (COLLATE "C"); Swift orders strings by Unicode scalars after normalisation,
-        // which agrees for ASCII paths only. A walk's entries come sorted, which the sort finds at once.
-        var order = Array(entries.indices)
-        if isASCII {
-            order.sort { entries[$0].relativePath < entries[$1].relativePath }
-        } else {
-            order.sort { entries[$0].relativePath.utf8.lexicographicallyPrecedes(entries[$1].relativePath.utf8) }
+        // In PostgreSQL's order (COLLATE "C"): by bytes, where Swift orders strings by Unicode scalars after
+        // normalisation. A walk's entries come sorted, which the sort finds in one sweep unless a name is not ASCII.
+        let order = entries.indices.sorted {
+            entries[$0].relativePath.utf8.lexicographicallyPrecedes(entries[$1].relativePath.utf8)
         }
         var text: [UInt8] = []
         text.reserveCapacity(length + entries.count * (8 + FileStamp.maxTextCount))
