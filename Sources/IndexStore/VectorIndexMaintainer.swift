@@ -60,13 +60,15 @@ public struct VectorIndexMaintainer: Sendable {
         case .done(let decided):
             outcome = decided
         case .build(let build):
+            let built: Result<Outcome, any Error>
             do {
-                outcome = try await buildAndTune(build, analyzing: !statisticsAreFresh, on: client, samplingOn: sampler)
+                built = .success(
+                    try await buildAndTune(build, analyzing: !statisticsAreFresh, on: client, samplingOn: sampler))
             } catch {
-                _ = try? await client.withConnection { try Self.unlock(on: $0) }
-                throw error
+                built = .failure(error)
             }
             _ = try? await client.withConnection { try Self.unlock(on: $0) }
+            outcome = try built.get()
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
         log(outcome, model: model, logger: logger)
@@ -167,13 +169,10 @@ public struct VectorIndexMaintainer: Sendable {
             sample = try await client.withConnection { try measurement.sample(model: model, on: $0) }
         }
         return try await client.withConnection { connection in
-            if let exact = try self.tune(build, with: sample, on: connection) {
-                return Outcome(
-                    action: .dropped, reason: exact, rows: build.rows,
-                    state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
-            }
+            // Dropped when the index saves nothing over exact search, with why.
+            let exact = try self.tune(build, with: sample, on: connection)
             return Outcome(
-                action: .built, reason: build.reason, rows: build.rows,
+                action: exact == nil ? .built : .dropped, reason: exact ?? build.reason, rows: build.rows,
                 state: try VectorIndexState.read(model: model, from: connection), seconds: 0)
         }
     }
