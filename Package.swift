@@ -154,7 +154,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift),
-        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Markdown"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "IndexerTests",
+            dependencies: ["Indexer", "Markdown", "RagsyncTestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSwift),
         .testTarget(
             name: "EmbeddingTests",
             dependencies: ["Embedding", "RagsyncTestSupport"],

@@ -1,7 +1,7 @@
 // ragsync — CurlEasyHandle: the one owner of a libcurl easy handle.
 
 internal import CCurlShim
-import Foundation
+import FoundationEssentials
 import Glibc
 import Synchronization
 import ThreadExecutor
@@ -286,11 +286,20 @@ actor CurlEasyHandle {
         if line.hasPrefix("HTTP/") {
             accumulator.headers.removeAll()  // a new answer (after 100 Continue or a redirect)
         } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = CurlEasyHandle.trimmingBlanks(line[..<colon]).lowercased()
+            let value = CurlEasyHandle.trimmingBlanks(line[line.index(after: colon)...])
             accumulator.headers[name] = value
         }
         return length
+    }
+
+    /// A header line's part without the spaces, tabs and line ending around it (HTTP's optional white space).
+    private static func trimmingBlanks(_ text: Substring) -> String {
+        let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }), let last = scalars.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
     }
 
     private static let progressCallback: ragsync_curl_xferinfo_callback = { userdata, _, _, _, _ in

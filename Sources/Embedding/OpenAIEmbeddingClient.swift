@@ -1,7 +1,7 @@
 // ragsync — OpenAIEmbeddingClient: embeddings from OpenAI or any compatible server, over libcurl.
 
 internal import CCurlShim
-import Foundation
+import FoundationEssentials
 public import Logging
 import ThreadExecutor
 

@@ -85,7 +85,7 @@ public struct OpenAIEmbeddingConfiguration: Sendable {
     static func redactedURL(_ url: String) -> String {
         var rest = Substring(url)
         var scheme = Substring("")
-        if let range = rest.range(of: "://") {
+        if let range = rest.firstRange(of: "://") {
             scheme = rest[..<range.upperBound]
             rest = rest[range.upperBound...]
         }
@@ -99,10 +99,24 @@ public struct OpenAIEmbeddingConfiguration: Sendable {
         return String(scheme + rest)
     }
 
-    /// Replaces every occurrence of the API key in `text` with `***`.
+    /// Replaces every occurrence of the API key in `text` with `***`, byte for byte: a key is found even where a
+    /// combining mark after it would make it part of a longer character.
     func redactingSecrets(_ text: String) -> String {
         guard let apiKey, apiKey.count >= 4 else { return text }
-        return text.replacingOccurrences(of: apiKey, with: "***")
+        let key = Array(apiKey.utf8)
+        let bytes = Array(text.utf8)
+        var redacted: [UInt8] = []
+        var position = 0
+        while position < bytes.count {
+            if bytes.count - position >= key.count, bytes[position..<position + key.count].elementsEqual(key) {
+                redacted += "***".utf8
+                position += key.count
+            } else {
+                redacted.append(bytes[position])
+                position += 1
+            }
+        }
+        return String(decoding: redacted, as: UTF8.self)
     }
 
     /// Problems that make the configuration unusable, or nil.

@@ -1,6 +1,6 @@
 // ragsync — DocumentWriter: the statements of one document's transaction, in bulk.
 
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// The SQL of one document's write, run inside a transaction that ``DocumentStore`` opens.

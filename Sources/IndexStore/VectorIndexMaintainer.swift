@@ -325,10 +325,18 @@ public struct VectorIndexMaintainer: Sendable {
             message += "; \(state.method)"
             if let lists = state.lists { message += " lists=\(lists)" }
             if let probes = state.probes { message += " probes=\(probes)" }
-            if let recall = state.recall { message += String(format: " recall@10=%.3f", recall) }
+            if let recall = state.recall { message += " recall@10=" + Self.threeDecimals(recall) }
             metadata["recall"] = "\(state.recall ?? 1)"
         }
         logger.notice("\(message)", metadata: metadata)
+    }
+
+    /// A recall in 0…1 as `0.950` (what `%.3f` prints, without Foundation's `String(format:)`).
+    static func threeDecimals(_ recall: Double) -> String {
+        guard recall.isFinite else { return "\(recall)" }
+        let thousandths = Int((min(max(recall, 0), 1) * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }
 

@@ -48,7 +48,8 @@ struct ChunkSection {
                 add(text, joinedToPrevious: false)
             case .listItem(let depth, let text):
                 let indent = String(repeating: "  ", count: depth)
-                let body = text.contains("\n") ? text.replacingOccurrences(of: "\n", with: "\n" + indent + "  ") : text
+                let body = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                    .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n" + indent + "  ")
                 add(indent + "- " + body, joinedToPrevious: wasListItem)
                 previousWasListItem = true
             case .codeBlock(let language, let code):

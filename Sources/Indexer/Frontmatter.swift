@@ -32,7 +32,8 @@ public struct Frontmatter: Sendable, Equatable {
     public init(yaml: String, firstLine: Int = 2, path: String) throws(DocumentParseError) {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // Yams' basic resolver: the tags of values are resolved by YAMLConversion, without regular expressions.
+            root = try Yams.compose(yaml: yaml, .basic)
         } catch {
             throw Self.malformed(error, firstLine: firstLine, path: path)
         }
@@ -86,7 +87,7 @@ public struct Frontmatter: Sendable, Equatable {
         switch node {
         case .scalar(let scalar):
             guard let text = YAMLConversion.text(of: scalar) else { return [] }
-            collected = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            collected = text.split(separator: ",").map { $0.trimmingWhitespace() }
         case .sequence(let sequence):
             for element in sequence {
                 if case .scalar(let scalar) = element, let text = YAMLConversion.text(of: scalar) {

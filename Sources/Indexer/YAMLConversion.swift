@@ -1,12 +1,13 @@
 // ragsync — YAMLConversion: turns a composed Yams node tree into JSONValue and plain strings.
 
-import Foundation
+import FoundationEssentials
 import Yams
 
 /// Converts Yams nodes to ``JSONValue`` with YAML's core schema, and flags values JSON/PostgreSQL cannot hold.
 ///
-/// Scalars are typed with Yams' default resolver (so plain `yes`, `12`, `2024-05-01` become a bool, an int and
-/// a date) but quoted scalars stay strings. Dates become ISO-8601 text, binary and unknown tags their text.
+/// Scalars are typed as Yams' default resolver types them (so plain `yes`, `12`, `2024-05-01` become a bool, an int
+/// and a date; ``YAMLPlainScalar`` decides it without regular expressions) but quoted scalars stay strings.
+/// Dates become ISO-8601 text, binary and unknown tags their text.
 /// NUL characters (possible through a `"\0"` escape) are replaced by U+FFFD, since PostgreSQL text and JSONB
 /// reject them. The conversion counts values and stops at ``valueLimit`` so that alias expansion
 /// ("billion laughs") cannot make it run away.
@@ -27,7 +28,7 @@ struct YAMLConversion {
         if explicit == "!" { return .str }
         if !explicit.isEmpty { return Tag.Name(rawValue: explicit) }
         switch scalar.style {
-        case .any, .plain: return Resolver.default.resolveTag(of: Node.scalar(scalar))
+        case .any, .plain: return YAMLPlainScalar.tag(of: scalar.string)
         default: return .str
         }
     }
@@ -35,13 +36,14 @@ struct YAMLConversion {
     /// A scalar's text for a text field (title, category, tag), or `nil` for a YAML null.
     static func text(of scalar: Node.Scalar) -> String? {
         if resolvedTag(of: scalar) == .null { return nil }
-        let text = clean(scalar.string).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = clean(scalar.string).trimmingWhitespace()
         return text.isEmpty ? nil : text
     }
 
     /// Replaces NUL characters, which PostgreSQL cannot store.
     static func clean(_ text: String) -> String {
-        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+        guard text.utf8.contains(0) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
     }
 
     /// Converts any node to JSON.
@@ -80,20 +82,23 @@ struct YAMLConversion {
     }
 
     private static func json(from scalar: Node.Scalar) -> JSONValue {
-        let node = Node.scalar(scalar)
+        // Yams reads numbers from plain scalars only: `!!int "12"` stays text.
+        let isPlain = scalar.style == .any || scalar.style == .plain
         switch resolvedTag(of: scalar) {
         case .null:
             return .null
         case .bool:
-            return node.bool.map(JSONValue.bool) ?? .string(clean(scalar.string))
+            return YAMLPlainScalar.bool(scalar.string).map(JSONValue.bool) ?? .string(clean(scalar.string))
         case .int:
-            return node.int.map(JSONValue.int) ?? .string(clean(scalar.string))
+            let value = isPlain ? YAMLPlainScalar.int(scalar.string) : nil
+            return value.map(JSONValue.int) ?? .string(clean(scalar.string))
         case .float:
-            if let value = node.float, value.isFinite { return .double(value) }
+            if isPlain, let value = YAMLPlainScalar.float(scalar.string), value.isFinite { return .double(value) }
             return .string(scalar.string)
         case .timestamp:
-            // A date without a time stays as written ("2024-05-01"); a date-time is normalised to UTC.
-            if scalar.string.utf8.count > 10, let date = node.timestamp {
+            // A date without a time stays as written ("2024-05-01"); a date-time is normalised to UTC (by Yams and
+            // Foundation's calendar, loaded only for such a value).
+            if scalar.string.utf8.count > 10, let date = Node.scalar(scalar).timestamp {
                 return .string(date.formatted(Date.ISO8601FormatStyle()))
             }
             return .string(clean(scalar.string))

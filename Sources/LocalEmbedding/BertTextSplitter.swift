@@ -1,6 +1,6 @@
 // ragsync — BertTextSplitter: BERT's uncased normaliser and pre-tokeniser, text to words.
 
-import Foundation
+import FoundationEssentials
 
 /// Turns text into the words WordPiece sees, exactly as the reference (Hugging Face `tokenizers`: `BertNormalizer`
 /// with `clean_text`, `handle_chinese_chars`, `lowercase` and accent stripping, then `BertPreTokenizer`).

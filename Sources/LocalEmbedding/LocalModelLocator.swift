@@ -1,6 +1,7 @@
 // ragsync — LocalModelLocator: where the all-MiniLM-L6-v2 files are.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds the directory with the local model's files.
 ///
@@ -75,8 +76,8 @@ public enum LocalModelLocator {
     }
 
     private static func isFile(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
     /// `python3*` directories under a virtualenv's `lib`, newest version first.

@@ -1,6 +1,7 @@
 // ragsync — MappedFile: a file mapped read-only into memory, unmapped when the last owner lets go.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A whole file mapped with `mmap(PROT_READ, MAP_PRIVATE)`.
 ///

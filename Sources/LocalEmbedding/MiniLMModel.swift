@@ -1,7 +1,7 @@
 // ragsync — MiniLMModel: all-MiniLM-L6-v2 sentence embeddings, tokeniser and encoder together.
 
 import COpenBLAS
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// The sentence-transformers model all-MiniLM-L6-v2, run in-process: WordPiece tokenisation (truncated at 256

@@ -1,6 +1,6 @@
 // ragsync — WordPieceTokenizer: BERT uncased WordPiece, as the all-MiniLM-L6-v2 pipeline tokenises.
 
-import Foundation
+import FoundationEssentials
 
 /// BERT's uncased WordPiece tokeniser with the sentence-transformers pipeline's settings: `[CLS]` … `[SEP]` around
 /// the pieces, truncation to 256 tokens in all, no padding.

@@ -1,6 +1,7 @@
 // ragsync — ListenAddress: where the metrics listener binds, parsed from RAGSYNC_METRICS_LISTEN.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A numeric IP address and a port: `127.0.0.1:9464`, `0.0.0.0:9464` or `[::1]:9464`; port 0 lets the system pick a
 /// free one (the daemon logs it). Host names are refused: resolving one at start would make the listen address depend

@@ -1,6 +1,7 @@
 // ragsync — MetricsEndpointError: the metrics listener could not be set up, with the system's reason.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Binding or listening failed: the address, the call and the system's message, and what to do.
 public struct MetricsEndpointError: Error, CustomStringConvertible {

@@ -8,7 +8,7 @@ public enum ConnectionString {
     /// `host=h password=secret` → `host=h password=***`; a `password=` query parameter is masked too.
     public static func redacted(_ url: String) -> String {
         var text = url
-        if let schemeEnd = text.range(of: "://") {
+        if let schemeEnd = text.firstRange(of: "://") {
             let authorityStart = schemeEnd.upperBound
             let rest = text[authorityStart...]
             let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? text.endIndex
@@ -23,7 +23,7 @@ public enum ConnectionString {
     private static func maskingKeyword(_ keyword: String, in text: String) -> String {
         var result = ""
         var remainder = Substring(text)
-        while let range = remainder.range(of: keyword + "=") {
+        while let range = remainder.firstRange(of: keyword + "=") {
             result += remainder[..<range.upperBound]
             result += "***"
             let valueRest = remainder[range.upperBound...]

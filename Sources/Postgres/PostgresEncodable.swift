@@ -1,6 +1,6 @@
 // ragsync — PostgresEncodable: values bound as query parameters, in PostgreSQL's text or binary format.
 
-public import Foundation
+public import FoundationEssentials
 
 /// A Swift value that can be bound as a `$n` parameter.
 ///

@@ -1,6 +1,6 @@
 // ragsync — LocalModelLoader: finds and loads the in-process embedding model for the configuration.
 
-import Foundation
+import FoundationEssentials
 public import Indexer
 import LocalEmbedding
 
@@ -26,7 +26,7 @@ enum LocalModelLoader {
             }
         }
         var roots = [FileManager.default.currentDirectoryPath]
-        if let range = executable.range(of: "/.build/") { roots.append(String(executable[..<range.lowerBound])) }
+        if let range = executable.firstRange(of: "/.build/") { roots.append(String(executable[..<range.lowerBound])) }
         var firstError: LocalModelError?
         for root in roots {
             do {

@@ -1,6 +1,7 @@
 // ragsync — RagsyncConfiguration: every setting, read from the environment and overridden by flags.
 
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import Indexer
 public import MetricsEndpoint
 import LocalEmbedding
@@ -333,7 +334,7 @@ public struct RagsyncConfiguration: Sendable {
             let candidate = credentials + "/openai_api_key"
             // An empty credential is the unit's placeholder (SetCredential=) for "no key file installed".
             if let data = FileManager.default.contents(atPath: candidate),
-                !String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                !String(decoding: data, as: UTF8.self).trimmingWhitespace().isEmpty
             {
                 file = candidate
                 setting = "credential openai_api_key ($CREDENTIALS_DIRECTORY)"
@@ -343,13 +344,13 @@ public struct RagsyncConfiguration: Sendable {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ConfigurationError(setting: setting, problem: "cannot read \(file); check it exists and is readable")
             }
-            let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let key = String(decoding: data, as: UTF8.self).trimmingWhitespace()
             guard !key.isEmpty else {
                 throw ConfigurationError(setting: setting, problem: "\(file) is empty")
             }
             return key
         }
-        if let key = environment["OPENAI_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty {
+        if let key = environment["OPENAI_API_KEY"]?.trimmingWhitespace(), !key.isEmpty {
             return key
         }
         return nil
@@ -359,7 +360,7 @@ public struct RagsyncConfiguration: Sendable {
         _ text: String?, default defaultValue: Int, range: ClosedRange<Int>, setting: String
     ) throws(ConfigurationError) -> Int {
         guard let text else { return defaultValue }
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+        guard let value = Int(text.trimmingSpaces()), range.contains(value) else {
             throw ConfigurationError(
                 setting: setting,
                 problem: "\(text) is not a whole number from \(range.lowerBound) to \(range.upperBound)")

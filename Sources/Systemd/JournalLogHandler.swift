@@ -1,7 +1,8 @@
 // ragsync — JournalLogHandler: swift-log entries as structured journal records, or readable stderr lines.
 
 internal import CSystemd
-import Foundation
+import FoundationEssentials
+import Glibc
 public import Logging
 
 /// A swift-log back end that writes native journal entries when stderr is connected to the journal
@@ -109,6 +110,6 @@ public struct JournalLogHandler: LogHandler {
             line += " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
         line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardError.write(line)
     }
 }

@@ -1,7 +1,8 @@
 // ragsync — ServiceNotifier: tells systemd what the service is doing (sd_notify).
 
 internal import CSystemd
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Sends service state to systemd through `$NOTIFY_SOCKET`.
 ///

@@ -1,6 +1,6 @@
 // ragsync — DedicatedThreadExecutor: a serial executor that owns one OS thread.
 
-import Foundation
+import Glibc
 
 /// A serial executor that runs every job on one thread of its own.
 ///
@@ -9,49 +9,45 @@ import Foundation
 /// `DedicatedThreadExecutor` runs all of its methods on that thread instead, so the actor can call the C library
 /// synchronously while the rest of the program keeps running.
 ///
-/// The thread ends when the executor is deinitialised; jobs already queued run first.
+/// The thread is a plain pthread (Foundation's `Thread` and `NSCondition` would load Foundation's thread machinery
+/// into every process for the same calls). It ends when the executor is deinitialised; jobs already queued run first.
 public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
-    /// The queue shared with the thread; the thread holds it, not the executor, so the executor can go away.
-    private final class JobQueue: @unchecked Sendable {
-        let condition = NSCondition()
-        var jobs: [UnownedJob] = []
-        var isShutDown = false
-        /// Set once in `init`; unowned, so the thread does not keep the executor alive.
-        var executor: UnownedSerialExecutor?
-    }
-
-    private let queue = JobQueue()
+    private let queue: JobQueue
 
     /// Starts the thread.
     /// - Parameter name: the thread's name, as shown by `top -H`, `perf` and debuggers (Linux keeps its first 15
     ///   bytes).
     public init(name: String) {
-        let queue = self.queue
+        queue = JobQueue(threadName: Array(name.utf8.prefix(15)))
         queue.executor = UnownedSerialExecutor(ordinary: self)
-        // Set by the thread itself: Foundation's `Thread.name` does not reach the kernel on Linux, where every
-        // thread kept the name of the one that started it (libdispatch's "com.apple.root.default-qos").
-        let kernelName = Array(name.utf8.prefix(15))
-        let thread = Thread {
-            Self.nameCurrentThread(kernelName)
-            Self.runJobs(from: queue)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        // The thread holds the queue, not the executor, so the executor can go away.
+        let context = Unmanaged.passRetained(queue).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { context in
+            guard let context else { return nil }
+            let queue = Unmanaged<JobQueue>.fromOpaque(context).takeRetainedValue()
+            DedicatedThreadExecutor.nameCurrentThread(queue.threadName)
+            DedicatedThreadExecutor.runJobs(from: queue)
+            return nil
+        }, context)
+        if result != 0 {
+            Unmanaged<JobQueue>.fromOpaque(context).release()
+            // trap: only the system's thread limit (RLIMIT_NPROC, memory) reaches this; no input does. Foundation's
+            // Thread.start() left every job of the executor waiting forever instead.
+            fatalError("ragsync: cannot start the thread \(name): \(String(cString: strerror(result)))")
         }
-        thread.name = name
-        thread.start()
     }
 
     deinit {
-        queue.condition.lock()
-        queue.isShutDown = true
-        queue.condition.signal()
-        queue.condition.unlock()
+        queue.shutDown()
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.condition.lock()
-        queue.jobs.append(job)
-        queue.condition.signal()
-        queue.condition.unlock()
+        queue.append(UnownedJob(job))
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -68,20 +64,9 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
     }
 
     private static func runJobs(from queue: JobQueue) {
-        while true {
-            queue.condition.lock()
-            while queue.jobs.isEmpty && !queue.isShutDown {
-                queue.condition.wait()
-            }
-            if queue.jobs.isEmpty {  // shut down and drained
-                queue.condition.unlock()
-                return
-            }
-            let batch = queue.jobs
-            queue.jobs.removeAll(keepingCapacity: true)
-            // trap: set before the thread starts and never cleared; no input reaches it.
-            let executor = queue.executor!
-            queue.condition.unlock()
+        // trap: set in `init` before the thread starts and never cleared; no input reaches it.
+        let executor = queue.executor!
+        while let batch = queue.nextBatch() {
             for job in batch {
                 // A queued job keeps its actor, and with it this executor, alive while it runs.
                 job.runSynchronously(on: executor)

@@ -1,7 +1,7 @@
 // ragsync — `ragsync embed`: the configured provider's vectors for texts, to check any provider by hand.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import RagsyncKit
 

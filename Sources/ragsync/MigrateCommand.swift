@@ -1,7 +1,7 @@
 // ragsync — `ragsync migrate`: creates or upgrades the schema.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import RagsyncKit
 

@@ -1,7 +1,8 @@
 // ragsync — the command-line front end: parses arguments and hands over to RagsyncKit.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import RagsyncKit
 import Systemd
@@ -133,17 +134,17 @@ extension AsyncParsableCommand {
         } catch let failure as CommandFailure {
             switch failure {
             case .configuration(let error):
-                FileHandle.standardError.write(Data("ragsync: configuration error: \(error)\n".utf8))
+                StandardError.write("ragsync: configuration error: \(error)\n")
                 throw ExitCode(ConfigurationError.exitStatus)
             case .failed(let message, let status):
-                FileHandle.standardError.write(Data("ragsync: \(message)\n".utf8))
+                StandardError.write("ragsync: \(message)\n")
                 throw ExitCode(status)
             }
         } catch let exit as ExitCode {
             throw exit
         } catch {
             let status = RagsyncFailure.exitStatus(for: error)
-            FileHandle.standardError.write(Data("ragsync: \(error)\n".utf8))
+            StandardError.write("ragsync: \(error)\n")
             throw ExitCode(status)
         }
     }

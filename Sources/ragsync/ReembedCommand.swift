@@ -1,7 +1,7 @@
 // ragsync — `ragsync reembed`: another model's vectors for every chunk, beside the ones searched now.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import RagsyncKit
 import Systemd

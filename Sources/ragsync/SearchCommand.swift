@@ -1,11 +1,12 @@
 // ragsync — `ragsync search`: the top chunks for a question, as the web app would retrieve them.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import IndexStore
 import Indexer
 import Logging
 import RagsyncKit
+import Systemd
 
 struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,7 +71,7 @@ struct SearchCommand: AsyncParsableCommand {
             let outcome = try await search.run(store: context.store, embedder: try context.makeEmbedder())
             if log { try await context.store.logQuery(query, retrievedChunkIds: outcome.hits.map(\.chunkId)) }
             if let reason = outcome.emptyReason {
-                FileHandle.standardError.write(Data("ragsync: \(reason.message)\n".utf8))
+                StandardError.write("ragsync: \(reason.message)\n")
             }
             for (rank, hit) in outcome.hits.enumerated() {
                 print(json ? jsonLine(hit, rank: rank + 1) : textLines(hit, rank: rank + 1, mode: mode))

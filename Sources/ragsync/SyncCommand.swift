@@ -1,9 +1,12 @@
 // ragsync — `ragsync sync`: one reconcile of the content directory with the database.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
+import Synchronization
 import RagsyncKit
+import Systemd
 
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,13 +46,16 @@ struct SyncCommand: AsyncParsableCommand {
 }
 
 /// A progress bar on a terminal, plain lines otherwise (every 10%).
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: Sendable {
+    private struct Shown {
+        var lastTenth = -1
+        var hasShownBar = false
+    }
+
     private let unit: String
     private let verb: String
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
-    private var lastTenth = -1
-    private var hasShownBar = false
+    private let shown = Mutex(Shown())
 
     init(unit: String = "documents", verb: String = "indexed") {
         self.unit = unit
@@ -58,26 +64,26 @@ final class ProgressLine: @unchecked Sendable {
 
     func show(done: Int, total: Int) {
         guard total > 0 else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if isTerminal {
-            let width = 30
-            let filled = width * done / total
-            let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(unit)".utf8))
-            hasShownBar = true
-        } else {
-            let tenth = 10 * done / total
-            if tenth != lastTenth {
-                lastTenth = tenth
-                FileHandle.standardError.write(Data("\(verb) \(done)/\(total) \(unit)\n".utf8))
+        shown.withLock { shown in
+            if isTerminal {
+                let width = 30
+                let filled = width * done / total
+                let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+                StandardError.write("\r[\(bar)] \(done)/\(total) \(unit)")
+                shown.hasShownBar = true
+            } else {
+                let tenth = 10 * done / total
+                if tenth != shown.lastTenth {
+                    shown.lastTenth = tenth
+                    StandardError.write("\(verb) \(done)/\(total) \(unit)\n")
+                }
             }
         }
     }
 
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if hasShownBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown.withLock { shown in
+            if shown.hasShownBar { StandardError.write("\n") }
+        }
     }
 }

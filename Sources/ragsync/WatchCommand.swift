@@ -2,7 +2,8 @@
 
 import ArgumentParser
 import Embedding
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import MetricsEndpoint
 import RagsyncKit

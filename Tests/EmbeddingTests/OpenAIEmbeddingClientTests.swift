@@ -1,6 +1,6 @@
 // ragsync — OpenAIEmbeddingClient against the local embedding server: results, encodings and batching.
 
-import Embedding
+@testable import Embedding
 import Foundation
 import RagsyncTestSupport
 import Testing
@@ -112,6 +112,18 @@ import Testing
             #expect(!text.contains(secret))
             #expect(!text.contains("pw@"))
         }
+    }
+
+    @Test func aServerMessageQuotingTheKeyIsRedactedWhateverFollowsIt() {
+        let secret = "sk-proj-very-secret-0123456789"
+        let configuration = OpenAIEmbeddingConfiguration(baseURL: "https://example.com/v1", apiKey: secret)
+        // A combining accent after the key makes its last digit part of a longer character.
+        for message in ["Incorrect API key provided: \(secret).", "key \(secret)\u{301} and again \(secret)\(secret)"] {
+            let redacted = configuration.redactingSecrets(message)
+            #expect(!redacted.utf8.elementsEqual(message.utf8))
+            #expect(redacted.utf8.firstRange(of: "0123456789".utf8) == nil, "\(redacted)")
+        }
+        #expect(configuration.redactingSecrets("x \(secret) y") == "x *** y")
     }
 
     @Test func invalidConfigurationFailsWithoutARequest() async throws {

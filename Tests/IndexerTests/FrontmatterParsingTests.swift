@@ -24,6 +24,14 @@ import Testing
         #expect(document.category == "yes")
     }
 
+    /// Such a value stopped the daemon with an arithmetic overflow inside Yams.
+    @Test func aHugeSexagesimalNumberIsKeptAsText() throws {
+        let document = try parsed("---\nsmall: 1:30\nlong: 1:2:3:4:5:6:7:8:9:10:11\nhuge: 1:0:0:0:0:0:0:0:0:0:0:0\n---\nText\n")
+        #expect(document.extraMetadata["small"] == .int(90))
+        #expect(document.extraMetadata["long"] == .int(625_332_472_278_081_011))
+        #expect(document.extraMetadata["huge"] == .string("1:0:0:0:0:0:0:0:0:0:0:0"))
+    }
+
     @Test func extraKeysGoIntoMetadataWithTypes() throws {
         let yaml = """
             ---

@@ -1,8 +1,9 @@
 // ragsync — DaemonMetrics: what `ragsync watch` reports through swift-metrics (Prometheus with RAGSYNC_METRICS_LISTEN).
 
 import CoreMetrics
-import Foundation
+import FoundationEssentials
 import IndexStore
+import Synchronization
 import SyncCore
 
 /// The daemon's counters, gauges and histograms, named as Prometheus expects them.
@@ -72,11 +73,10 @@ struct DaemonMetrics: Sendable {
     }
 
     /// The end of the last successful pass, shared by the indexing loop and the scraper's thread.
-    private final class LastSuccess: @unchecked Sendable {
-        private let lock = NSLock()
-        private var date: Date?
+    private final class LastSuccess: Sendable {
+        private let date = Mutex<Date?>(nil)
 
-        func set(_ date: Date) { lock.withLock { self.date = date } }
-        func get() -> Date? { lock.withLock { date } }
+        func set(_ date: Date) { self.date.withLock { $0 = date } }
+        func get() -> Date? { date.withLock { $0 } }
     }
 }

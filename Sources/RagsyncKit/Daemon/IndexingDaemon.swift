@@ -1,7 +1,7 @@
 // ragsync — IndexingDaemon: `ragsync watch`, the long-running service systemd supervises.
 
 import Embedding
-import Foundation
+import FoundationEssentials
 import IndexStore
 public import Logging
 import MetricsEndpoint

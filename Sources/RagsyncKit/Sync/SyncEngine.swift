@@ -1,7 +1,8 @@
 // ragsync — SyncEngine: reconciles the content directory with the database, embedding only what is new.
 
 public import Embedding
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import IndexStore
 public import Indexer
 public import Logging

@@ -1,7 +1,7 @@
 // ragsync — SyncSummary: what one reconcile did, for the command's output and the logs.
 
 public import Embedding
-import Foundation
+import FoundationEssentials
 
 /// Counts of one reconcile of the content directory with the database.
 public struct SyncSummary: Sendable {

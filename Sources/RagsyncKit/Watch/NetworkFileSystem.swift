@@ -1,6 +1,6 @@
 // ragsync — NetworkFileSystem: recognises file systems where inotify cannot see every change.
 
-import Foundation
+import FoundationEssentials
 
 /// A network or FUSE file system: inotify reports only changes made through this machine's kernel there, so the
 /// daemon polls instead. Found from the mount holding the path in `/proc/self/mountinfo` (proc(5)).
@@ -22,7 +22,7 @@ struct NetworkFileSystem {
             let halves = line.components(separatedBy: " - ")
             let fields = halves[0].split(separator: " ")
             guard halves.count == 2, fields.count >= 5, let type = halves[1].split(separator: " ").first else { continue }
-            let mountPoint = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+            let mountPoint = String(fields[4]).replacing("\\040", with: " ")
             let covers = mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
             if covers, mountPoint.count >= (best?.mountPoint.count ?? 0) { best = (mountPoint, String(type)) }
         }
