@@ -43,15 +43,7 @@ enum YAMLPlainScalar {
         for (prefix, radix) in [("0x", 16), ("0b", 2), ("0o", 8), ("0", 8)] where unsigned.hasPrefix(prefix) {
             return Int(sign + unsigned.dropFirst(prefix.count), radix: radix)
         }
-        if unsigned.contains(":") {
-            return sexagesimal(withSign, zero: 0, parse: { Int($0, radix: 10) }, accumulate: { value, digit, base in
-                let (product, productOverflow) = digit.multipliedReportingOverflow(by: base)
-                let (sum, sumOverflow) = value.addingReportingOverflow(product)
-                let (nextBase, baseOverflow) = base.multipliedReportingOverflow(by: 60)
-                // The next base is needed only when a digit follows; Yams computed it regardless and trapped.
-                return productOverflow || sumOverflow ? nil : (sum, baseOverflow ? nil : nextBase)
-            })
-        }
+        if unsigned.contains(":") { return sexagesimalInt(withSign) }
         return Int(withSign)
     }
 
@@ -65,38 +57,51 @@ enum YAMLPlainScalar {
         }
         let withSign = String(text.filter { $0 != "_" })
         if withSign.contains(":") {
-            return sexagesimal(withSign, zero: 0.0, parse: { Double($0) }, accumulate: { value, digit, base in
-                (value + digit * base, base * 60)
-            })
+            let (isNegative, digits) = sexagesimalDigits(withSign, parse: { Double($0) })
+            guard let digits else { return nil }
+            // Least significant first, as Yams adds them: the same rounding.
+            var (value, base) = (0.0, 1.0)
+            for digit in digits.reversed() {
+                value += digit * base
+                base *= 60
+            }
+            return isNegative ? -value : value
         }
         return Double(withSign)
     }
 
     // MARK: - Sexagesimal numbers
 
-    /// `[-+]a:b:c` as `a·60² + b·60 + c`, signed; `accumulate` returns nil when the value overflows and a nil base
-    /// when no further digit could be added.
-    private static func sexagesimal<Number: Numeric>(
-        _ text: String, zero: Number, parse: (String) -> Number?,
-        accumulate: (Number, Number, Number) -> (Number, Number?)?
-    ) -> Number? {
+    /// `[-+]a:b:c` as `a·60² + b·60 + c`, or `nil` when a digit is not a number or the value does not fit in an
+    /// `Int` (Yams multiplied and negated unchecked, and trapped).
+    private static func sexagesimalInt(_ text: String) -> Int? {
+        let (isNegative, digits) = sexagesimalDigits(text, parse: { Int($0, radix: 10) })
+        guard let digits else { return nil }
+        var value = 0
+        for digit in digits {
+            let (shifted, shiftOverflow) = value.multipliedReportingOverflow(by: 60)
+            let (sum, sumOverflow) = shifted.addingReportingOverflow(digit)
+            guard !shiftOverflow, !sumOverflow else { return nil }
+            value = sum
+        }
+        guard isNegative else { return value }
+        let (negated, overflow) = 0.subtractingReportingOverflow(value)
+        return overflow ? nil : negated
+    }
+
+    /// The sign and the `:`-separated digits of a sexagesimal number, most significant first; nil digits when one
+    /// of them does not parse.
+    private static func sexagesimalDigits<Number>(
+        _ text: String, parse: (String) -> Number?
+    ) -> (isNegative: Bool, digits: [Number]?) {
         let isNegative = text.hasPrefix("-")
         let unsigned = text.dropFirst(isNegative || text.hasPrefix("+") ? 1 : 0)
         var digits: [Number] = []
         for component in unsigned.split(separator: ":", omittingEmptySubsequences: false) {
-            guard let digit = parse(String(component)) else { return nil }
+            guard let digit = parse(String(component)) else { return (isNegative, nil) }
             digits.append(digit)
         }
-        var value = zero
-        var base: Number? = 1
-        for digit in digits.reversed() {
-            guard let currentBase = base, let (sum, nextBase) = accumulate(value, digit, currentBase) else {
-                return nil
-            }
-            value = sum
-            base = nextBase
-        }
-        return isNegative ? zero - value : value
+        return (isNegative, digits)
     }
 
     // MARK: - The resolver's patterns

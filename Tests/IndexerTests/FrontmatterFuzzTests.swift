@@ -19,7 +19,7 @@ import Testing
         "2024-05-01 10:00:00.", "yes", "No", "~", "", "<<", "=", "\"\\0\\x00\\u0000\"",
         "\"\\U0010FFFF\"", "'it''s'", "!!int abc", "!!int \"12\"", "!!float x", "!!bool maybe", "!!timestamp 1",
         "!!timestamp 2024-99-99", "!!binary \"%%%\"", "!!binary aGVsbG8=", "!!null x", "!!str 12", "!!map x",
-        "!!seq x", "!custom 1", "!<tag:yaml.org,2002:int> 3", "&c 1", "*a", "[*a, {k: *a}]",
+        "!!seq x", "!custom 1", "!<tag:yaml.org,2002:int> 3", "!!int --153722867280912930:-8", "!!int 1:-5", "!!float -1:-0.5", "&c 1", "*a", "[*a, {k: *a}]",
         "[1, [2, [3, [4]]]]", "{a: 1, b: {c: 2}}", "{<<: *a}", "[*a, *a, *a, *a]", "\"\\t\\n\\r\"",
         "\u{FEFF}bom", "tab\there", "\u{2028}",
     ]

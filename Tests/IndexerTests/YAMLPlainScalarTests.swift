@@ -55,6 +55,9 @@ import Yams
         #expect(YAMLPlainScalar.int("9223372036854775807:0") == nil)
         #expect(YAMLPlainScalar.int("-2:0:0:0:0:0:0:0:0:0:0") == -2 * 604_661_760_000_000_000)
         #expect(YAMLPlainScalar.int("-1:30") == -90)
+        // Reachable through an explicit tag (`!!int --153722867280912930:-8`): Int.min, then negated.
+        #expect(YAMLPlainScalar.int("+-153722867280912930:-8") == Int.min)
+        #expect(YAMLPlainScalar.int("--153722867280912930:-8") == nil)
     }
 
     @Test func whiteSpaceIsTrimmedAsFoundationTrimsIt() {
