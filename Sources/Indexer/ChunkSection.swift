@@ -48,8 +48,10 @@ struct ChunkSection {
                 add(text, joinedToPrevious: false)
             case .listItem(let depth, let text):
                 let indent = String(repeating: "  ", count: depth)
-                let body = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-                    .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n" + indent + "  ")
+                let newline = UInt8(ascii: "\n")
+                let body = !text.utf8.contains(newline) ? text
+                    : text.utf8.split(separator: newline, omittingEmptySubsequences: false)
+                        .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n" + indent + "  ")
                 add(indent + "- " + body, joinedToPrevious: wasListItem)
                 previousWasListItem = true
             case .codeBlock(let language, let code):
