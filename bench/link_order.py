@@ -61,7 +61,8 @@ class Profiler:
                      % (" ".join(arguments), self.work))
 
     def functions(self):
-        """Every function of the binary that ran, mangled, in the order the profiles first name them."""
+        """Every function of the binary that ran, mangled, sorted: the set is what keeps code resident, and a sorted
+        list changes in review only where the set did (callgrind lists functions in a different order each run)."""
         nm = subprocess.run(["nm", "--defined-only", self.binary], capture_output=True, text=True, check=True)
         mangled = sorted({line.split()[-1] for line in nm.stdout.splitlines() if len(line.split()) == 3})
         demangled = subprocess.run(["c++filt"], input="\n".join(mangled), capture_output=True, text=True,
@@ -70,7 +71,7 @@ class Profiler:
         for name, readable in zip(mangled, demangled):
             by_demangled[readable].append(name)  # callgrind prints C++ names demangled, Swift names as they are
         known = set(mangled)
-        ordered, seen = [], set()
+        ran = set()
         for profile in sorted(glob.glob(os.path.join(self.work, "callgrind.*.out")),
                               key=lambda path: int(path.split(".")[-2])):
             current_object = None
@@ -80,11 +81,8 @@ class Profiler:
                         current_object = line[3:].strip()
                     elif line.startswith("fn=") and current_object == self.binary:
                         name = re.sub(r"'\d+$", "", line[3:].strip())  # callgrind's recursion-depth suffix
-                        for symbol in ([name] if name in known else by_demangled.get(name, [])):
-                            if symbol not in seen:
-                                seen.add(symbol)
-                                ordered.append(symbol)
-        return ordered
+                        ran.update([name] if name in known else by_demangled.get(name, []))
+        return sorted(ran)
 
 
 def daemon_workload(profiler, env, content, paths, work):
