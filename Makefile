@@ -78,17 +78,17 @@ bench: setup db-start
 
 # The benchmark harness once on a tiny corpus with the debug build, so it cannot rot; it times nothing that
 # matters and asserts no speed, only that every change reached the database.
+SMOKE_ARGUMENTS = --sizes 30 --runs 1 --edits 3 --burst 20 --idle-seconds 1 --local-texts 4
 bench-smoke: setup db-start
 	$(SWIFT) build --product ragsync
-	python3 bench/bench.py --binary $(BIN_DEBUG) --sizes 30 --runs 1 --edits 3 --burst 20 --idle-seconds 1 --local-texts 4 \
-		--out "$${TMPDIR:-/tmp}/ragsync-bench-smoke.json"
+	python3 bench/bench.py --binary $(BIN_DEBUG) $(SMOKE_ARGUMENTS) --out "$${TMPDIR:-/tmp}/ragsync-bench-smoke.json"
 
 # The same with the release build as `make install` links it (function order, no dynamic exports, runtime linked
 # in), so the shipped link flags run the whole daemon once in every `make test`.
 bench-smoke-release: setup db-start
 	$(SWIFT) build -c release --product ragsync $(SWIFT_RELEASE_FLAGS)
-	python3 bench/bench.py --binary .build/release/ragsync --sizes 30 --runs 1 --edits 3 --burst 20 --idle-seconds 1 \
-		--local-texts 4 --out "$${TMPDIR:-/tmp}/ragsync-bench-smoke-release.json"
+	python3 bench/bench.py --binary .build/release/ragsync $(SMOKE_ARGUMENTS) \
+		--out "$${TMPDIR:-/tmp}/ragsync-bench-smoke-release.json"
 
 # A peer in the same run (bench/peers.py): CocoIndex 0.3.39 from PyPI, in a virtual environment of its own, indexes
 # the same generated corpus into the same PostgreSQL through the same embedding server; ragsync's ratios are printed

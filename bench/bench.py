@@ -222,6 +222,25 @@ class NotifySocket:
         self.socket.close()
 
 
+def database_url(admin_url, name):
+    """The admin URL with another database name."""
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(admin_url)._replace(path="/" + name))
+
+
+def recreate_database(admin_url, name):
+    """Drops and creates the database `name`; returns its URL."""
+    with Connection(admin_url) as admin:
+        admin.query('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        admin.query('CREATE DATABASE "%s"' % name)
+    return database_url(admin_url, name)
+
+
+def environment_without_settings():
+    """This process's environment without ragsync's, OpenAI's and systemd's settings, for a ragsync to start in."""
+    return {key: value for key, value in os.environ.items()
+            if not key.startswith(("RAGSYNC_", "OPENAI_", "NOTIFY_SOCKET", "WATCHDOG_", "JOURNAL_STREAM"))}
+
+
 # -- the benchmark -----------------------------------------------------------------------------------------------
 
 class Bench:
@@ -235,17 +254,13 @@ class Bench:
         self.log = os.path.join(self.work, "ragsync.log")
 
     def database_url(self, name):
-        parts = urllib.parse.urlsplit(self.admin_url)
-        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+        return database_url(self.admin_url, name)
 
     def recreate(self, name):
-        with Connection(self.admin_url) as admin:
-            admin.query('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-            admin.query('CREATE DATABASE "%s"' % name)
+        recreate_database(self.admin_url, name)
 
     def env(self, content, database):
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("RAGSYNC_", "OPENAI_", "NOTIFY_SOCKET", "WATCHDOG_", "JOURNAL_STREAM"))}
+        env = environment_without_settings()
         env.update({
             "DATABASE_URL": self.database_url(database), "OPENAI_BASE_URL": self.server.url + "/v1",
             "RAGSYNC_CONTENT_DIR": content, "RAGSYNC_EMBEDDER": "openai", "RAGSYNC_LOG_LEVEL": self.options.log_level,

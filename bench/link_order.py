@@ -24,19 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus  # noqa: E402
-from bench import EmbeddingServer, NotifySocket  # noqa: E402
-from pgclient import Connection  # noqa: E402
-
-
-def recreate(admin_url, name):
-    with Connection(admin_url) as admin:
-        admin.query('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-        admin.query('CREATE DATABASE "%s"' % name)
-    return urllib.parse.urlunsplit(urllib.parse.urlsplit(admin_url)._replace(path="/" + name))
+from bench import EmbeddingServer, NotifySocket, environment_without_settings, recreate_database  # noqa: E402
 
 
 class Profiler:
@@ -164,10 +155,9 @@ def main():
     try:
         content = os.path.join(work, "content")
         paths, _ = corpus.write_corpus(content, options.files, 42)
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("RAGSYNC_", "OPENAI_", "NOTIFY_SOCKET", "WATCHDOG_", "JOURNAL_STREAM"))}
+        env = environment_without_settings()
         env.update({
-            "DATABASE_URL": recreate(options.database_url, "ragsync_link_order"),
+            "DATABASE_URL": recreate_database(options.database_url, "ragsync_link_order"),
             "OPENAI_BASE_URL": server.url + "/v1", "OPENAI_API_KEY": "sk-profile",
             "RAGSYNC_CONTENT_DIR": content, "RAGSYNC_EMBEDDER": "openai", "RAGSYNC_LOG_LEVEL": "info",
         })

@@ -109,12 +109,10 @@ enum YAMLPlainScalar {
     /// The texts a `^…$` pattern is tried on: ICU's `$` also matches before one line terminator that ends the input.
     private static func anchoredCandidates(_ text: String) -> [[UInt8]] {
         var candidates = [Array(text.utf8)]
-        let scalars = Array(text.unicodeScalars)
-        guard let last = scalars.last, isLineTerminator(last) else { return candidates }
-        candidates.append(Array(String(String.UnicodeScalarView(scalars.dropLast())).utf8))
-        if scalars.count >= 2, last == "\n", scalars[scalars.count - 2] == "\r" {
-            candidates.append(Array(String(String.UnicodeScalarView(scalars.dropLast(2))).utf8))
-        }
+        var scalars = text.unicodeScalars
+        guard let last = scalars.popLast(), isLineTerminator(last) else { return candidates }
+        candidates.append(Array(String(scalars).utf8))
+        if last == "\n", scalars.popLast() == "\r" { candidates.append(Array(String(scalars).utf8)) }
         return candidates
     }
 
