@@ -193,8 +193,9 @@ public struct DocumentStore: Sendable {
             ).decoded { row throws(PostgresError) in try row.string(0) }
             var chunks = 0
             for path in paths {
-                chunks += try writer.delete(path, on: connection)
-                try notify(action: "removed", sourceFile: path, source: name, chunks: 0, on: connection)
+                chunks += try writer.delete(
+                    path, followedBy: [notification(action: "removed", sourceFile: path, source: name, chunks: 0)],
+                    on: connection)
             }
             try connection.query("DELETE FROM ragsync_sources WHERE name = $1", [name])
             return (paths.count, chunks)
@@ -330,29 +331,36 @@ public struct DocumentStore: Sendable {
         }
     }
 
-    /// Which of these outline hashes already have a vector for ``model``.
-    public func embeddedOutlineHashes(among hashes: [String]) async throws -> Set<String> {
-        guard !hashes.isEmpty else { return [] }
-        let rows = try await client.query(
-            """
-            SELECT outline_hash FROM ragsync_outline_embeddings
-            WHERE outline_hash = ANY($1::text[]) AND embedding_model = $2
-            """, [PostgresArray(hashes), model])
-        return Set(rows.rows.compactMap { $0[0] })
-    }
-
-    /// Which of these chunk hashes already have an embedding for ``model``, anywhere in the store.
+    /// Which of these chunk hashes already have an embedding for ``model`` anywhere in the store, and which of these
+    /// outline hashes a vector, both asked in one round trip.
     ///
     /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database.
-    public func embeddedHashes(among hashes: [String]) async throws -> Set<String> {
-        guard !hashes.isEmpty else { return [] }
-        let rows = try await client.query(
-            """
-            SELECT DISTINCT r.content_hash
-            FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
-            WHERE r.content_hash = ANY($1::text[]) AND e.embedding_model = $2
-            """, [PostgresArray(hashes), model])
-        return Set(rows.rows.compactMap { $0[0] })
+    public func embeddedHashes(
+        among chunkHashes: [String], outlines outlineHashes: [String] = []
+    ) async throws -> (chunks: Set<String>, outlines: Set<String>) {
+        var statements: [PostgresStatement] = []
+        if !chunkHashes.isEmpty {
+            statements.append(PostgresStatement(
+                """
+                SELECT DISTINCT r.content_hash
+                FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
+                WHERE r.content_hash = ANY($1::text[]) AND e.embedding_model = $2
+                """, [PostgresArray(chunkHashes), model]))
+        }
+        if !outlineHashes.isEmpty {
+            statements.append(PostgresStatement(
+                """
+                SELECT outline_hash FROM ragsync_outline_embeddings
+                WHERE outline_hash = ANY($1::text[]) AND embedding_model = $2
+                """, [PostgresArray(outlineHashes), model]))
+        }
+        guard !statements.isEmpty else { return ([], []) }
+        let results = try await client.withConnection { connection in
+            try connection.pipeline(statements).map { Set($0.rows.compactMap { $0.first ?? nil }) }
+        }
+        return (
+            chunks: chunkHashes.isEmpty ? [] : results.first ?? [],
+            outlines: outlineHashes.isEmpty ? [] : results.last ?? [])
     }
 
     /// Replaces a document's rows with `update` in one transaction.
@@ -388,8 +396,7 @@ public struct DocumentStore: Sendable {
         guard !updates.isEmpty else { return [] }
         let writer = DocumentWriter(schema: schema, model: model, source: source)
         return try await client.ragsyncTransaction { connection in
-            let results = try writer.replace(updates, on: connection)
-            try connection.query(
+            let notifications = PostgresStatement(
                 """
                 SELECT pg_notify($1, json_build_object(
                     'action', 'indexed', 'source_file', t.path, 'chunks', t.chunks, 'source', $4::text)::text)
@@ -400,7 +407,7 @@ public struct DocumentStore: Sendable {
                     Self.notificationChannel, PostgresArray(updates.map(\.sourceFile)),
                     PostgresArray(updates.map(\.chunks.count)), source,
                 ])
-            return results
+            return try writer.replace(updates, followedBy: [notifications], on: connection)
         }
     }
 
@@ -457,8 +464,10 @@ public struct DocumentStore: Sendable {
     public func rename(from oldPath: String, to newPath: String) async throws {
         let writer = DocumentWriter(schema: schema, model: model, source: source)
         try await client.ragsyncTransaction { connection in
-            try writer.rename(from: oldPath, to: newPath, on: connection)
-            try Self.notify(action: "renamed", sourceFile: newPath, source: source, from: oldPath, on: connection)
+            try writer.rename(
+                from: oldPath, to: newPath,
+                followedBy: [Self.notification(action: "renamed", sourceFile: newPath, source: source, from: oldPath)],
+                on: connection)
         }
     }
 
@@ -468,9 +477,10 @@ public struct DocumentStore: Sendable {
     public func delete(_ sourceFile: String) async throws -> Int {
         let writer = DocumentWriter(schema: schema, model: model, source: source)
         return try await client.ragsyncTransaction { connection in
-            let chunks = try writer.delete(sourceFile, on: connection)
-            try Self.notify(action: "removed", sourceFile: sourceFile, source: source, chunks: 0, on: connection)
-            return chunks
+            try writer.delete(
+                sourceFile,
+                followedBy: [Self.notification(action: "removed", sourceFile: sourceFile, source: source, chunks: 0)],
+                on: connection)
         }
     }
 
@@ -501,13 +511,12 @@ public struct DocumentStore: Sendable {
     /// The channel a web app can `LISTEN` on to hear of every committed change.
     public static let notificationChannel = "ragsync"
 
-    /// Queues `NOTIFY ragsync, '{"action": …, "source_file": …, "chunks": …}'` in the document's transaction:
+    /// `NOTIFY ragsync, '{"action": …, "source_file": …, "chunks": …}'`, sent in the document's transaction:
     /// PostgreSQL delivers it when (and only if) the transaction commits.
-    private static func notify(
-        action: String, sourceFile: String, source: String, chunks: Int? = nil, from: String? = nil,
-        on connection: PostgresConnection
-    ) throws {
-        try connection.query(
+    private static func notification(
+        action: String, sourceFile: String, source: String, chunks: Int? = nil, from: String? = nil
+    ) -> PostgresStatement {
+        PostgresStatement(
             """
             SELECT pg_notify($1, json_strip_nulls(json_build_object(
                 'action', $2::text, 'source_file', $3::text, 'chunks', $4::int, 'from', $5::text, 'source', $6::text))::text)

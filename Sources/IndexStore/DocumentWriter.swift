@@ -26,16 +26,26 @@ struct DocumentWriter {
 
     /// Replaces the rows of each document in `updates` (distinct paths) with one statement per table for all of
     /// them: a cold index of thousands of files costs a few round trips per batch, not per document.
-    func replace(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws -> [DocumentWriteResult] {
+    ///
+    /// The statements go in pipelines (``PostgresConnection/pipeline(_:)``): the locks and reads the plan needs in
+    /// one round trip, the ids of deleted rows in a second when chunks are new, and every write in a third (two more
+    /// per slice of new chunks with integer ids, which the table numbers). An edit waited on 16 round trips before.
+    /// - Parameter followingStatements: statements of the caller's sent with the writes (its notification).
+    func replace(
+        _ updates: [DocumentUpdate], followedBy followingStatements: [PostgresStatement] = [],
+        on connection: PostgresConnection
+    ) throws -> [DocumentWriteResult] {
         let paths = updates.map(\.sourceFile)
-        try lock(paths, on: connection)
-        try adoptUnowned(paths, on: connection)
-        let existing = try connection.query(
+        let existingChunks = PostgresStatement(
             """
             SELECT d.source_file, d.chunk_id::text, r.content_hash,
                    EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = d.chunk_id AND e.embedding_model = $3)
             FROM \(Self.ownChunks)
             """, [PostgresArray(paths), source, model])
+        let reads = try connection.pipeline([lock(paths), adoptUnowned(paths), existingChunks] + lostChunkIds(of: paths))
+        guard let existing = reads.dropFirst(2).first else {
+            throw PostgresError(.unexpectedResult, message: "no result for the chunks of \(paths.count) documents")
+        }
         var existingByPath: [String: [(id: String, hash: String?, embedded: Bool)]] = [:]
         for row in try existing.decoded({ row throws(PostgresError) in
             (path: try row.string(0), id: try row.string(1), hash: row.optionalString(2), embedded: row.bool(3))
@@ -49,25 +59,37 @@ struct DocumentWriter {
             results.append(plan.add(update, at: position, existing: existingByPath[update.sourceFile] ?? []))
         }
 
+        var writes: [PostgresStatement] = []
         if plan.fresh.count >= Self.bulkChunks {
             // A bulk batch adds its full text to the GIN index's pending list, merged at the VACUUM after a bulk pass,
             // instead of merging the list into the index every 4 MB: the full-text insert of 2,548 chunks took 150 ms
-            // instead of 330-500.
-            try connection.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+            // instead of 330-500. (`set_config(…, true)` is `SET LOCAL`.)
+            writes.append(PostgresStatement("SELECT set_config('gin_pending_list_limit', '64MB', true)"))
         }
         // Only a write that inserts chunks can give a lost id back.
-        var lostIds = plan.fresh.isEmpty ? [:] : try lostChunkIds(of: paths, on: connection)
-        let insertedIds = try insertChunks(plan.fresh, of: updates, reusing: &lostIds, on: connection)
-        try writeEmbeddings(plan.needsEmbedding + zip(insertedIds, plan.fresh).map { ($0, $1.chunk) }, on: connection)
-        try updateKept(plan.kept, of: updates, on: connection)
-        try deleteChunks(plan.unmatched, on: connection)
-        try recordRowVersions(of: paths, on: connection)
-        try recordDocuments(
+        var lostIds = plan.fresh.isEmpty ? [:] : try Self.lostChunkIds(in: reads.dropFirst(3).first)
+        let inserted = try insertChunks(plan.fresh, of: updates, reusing: &lostIds, on: connection)
+        writes += inserted.statements
+        let embeddings = embeddingWrites(plan.needsEmbedding + zip(inserted.ids, plan.fresh).map { ($0, $1.chunk) })
+        let embeddingsStart = writes.count
+        writes += embeddings
+        writes += updateKept(plan.kept, of: updates)
+        writes += deleteChunks(plan.unmatched)
+        writes.append(recordRowVersions(of: paths))
+        writes.append(recordDocuments(
             updates,
             chunks: plan.kept.map { (updates[$0.document].sourceFile, $0.chunk, $0.id) }
-                + zip(plan.fresh, insertedIds).map { (updates[$0.document].sourceFile, $0.chunk, $1) },
-            on: connection)
-        try writeOutlineVectors(updates, on: connection)
+                + zip(plan.fresh, inserted.ids).map { (updates[$0.document].sourceFile, $0.chunk, $1) }))
+        writes += writeOutlineVectors(updates)
+
+        let written = try connection.pipeline(writes + followingStatements)
+        // Of the embeddings' statements, only the copies return rows: the hashes they found no embedding to copy of.
+        let vanished = written.dropFirst(embeddingsStart).prefix(embeddings.count).flatMap { result in
+            result.rows.compactMap { $0.first ?? nil }
+        }
+        if !vanished.isEmpty {
+            throw DocumentStoreError.embeddingVanished(hashes: vanished)
+        }
         return results
     }
 
@@ -76,10 +98,9 @@ struct DocumentWriter {
     /// insert, then updates of the outline, of the chunk ids and of the stamp, made the record table 2.6 times its
     /// live size after a cold index, and every full pass reads it).
     private func recordDocuments(
-        _ updates: [DocumentUpdate], chunks: [(path: String, chunk: ChunkRow, id: String)],
-        on connection: PostgresConnection
-    ) throws {
-        try connection.query(
+        _ updates: [DocumentUpdate], chunks: [(path: String, chunk: ChunkRow, id: String)]
+    ) -> PostgresStatement {
+        PostgresStatement(
             """
             WITH chunks AS (
                 SELECT c.path, array_agg(c.hash ORDER BY c.idx) AS hashes, array_agg(c.id ORDER BY c.idx) AS ids
@@ -119,52 +140,73 @@ struct DocumentWriter {
     }
 
     /// Stores the outline vectors just embedded (one per hash and model).
-    private func writeOutlineVectors(_ updates: [DocumentUpdate], on connection: PostgresConnection) throws {
+    private func writeOutlineVectors(_ updates: [DocumentUpdate]) -> [PostgresStatement] {
         let fresh = updates.compactMap { update in
             update.outlineHash.flatMap { hash in update.outlineVector.map { (hash: hash, vector: $0) } }
         }
-        guard !fresh.isEmpty else { return }
-        try connection.query(
+        guard !fresh.isEmpty else { return [] }
+        return [PostgresStatement(
             """
             INSERT INTO ragsync_outline_embeddings (outline_hash, embedding_model, embedding)
             SELECT t.hash, $3, t.v FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
             ORDER BY t.hash
             ON CONFLICT (outline_hash, embedding_model) DO NOTHING
-            """, [PostgresArray(fresh.map(\.hash)), schema.vectorParameter(fresh.map(\.vector)), model])
+            """, [PostgresArray(fresh.map(\.hash)), schema.vectorParameter(fresh.map(\.vector)), model])]
     }
 
-    func rename(from oldPath: String, to newPath: String, on connection: PostgresConnection) throws {
-        try lock([oldPath, newPath], on: connection)
-        _ = try delete(newPath, on: connection)
-        let ids = try ownChunkIds(of: [oldPath], on: connection)
-        try connection.query(
-            "UPDATE document_chunks SET source_file = $2 WHERE chunk_id = ANY($1::\(idType)[])", [PostgresArray(ids), newPath])
-        try connection.query(
-            "UPDATE ragsync_chunks SET source_file = $2, source = $3 WHERE chunk_id = ANY($1::\(idType)[])",
-            [PostgresArray(ids), newPath, source])
-        try connection.query(
-            """
-            UPDATE ragsync_documents SET source_file = $2, source = $3, updated_at = now()
-            WHERE source_file = $1 AND source IN ($3, '')
-            """, [oldPath, newPath, source])
-        try recordRowVersions(of: [newPath], on: connection)
+    /// Moves a document's rows to `newPath`, replacing what that path had, in two round trips: the locks and both
+    /// paths' chunk ids, then every write.
+    func rename(
+        from oldPath: String, to newPath: String, followedBy followingStatements: [PostgresStatement] = [],
+        on connection: PostgresConnection
+    ) throws {
+        let reads = try connection.pipeline([lock([oldPath, newPath]), ownChunkIds(of: [newPath]), ownChunkIds(of: [oldPath])])
+        let replacedIds = try Self.chunkIds(in: reads.dropFirst().first)
+        let ids = try Self.chunkIds(in: reads.dropFirst(2).first).filter { !replacedIds.contains($0) }
+        try connection.pipeline(
+            deleteDocument(newPath, chunkIds: replacedIds)
+                + [
+                    PostgresStatement(
+                        "UPDATE document_chunks SET source_file = $2 WHERE chunk_id = ANY($1::\(idType)[])",
+                        [PostgresArray(ids), newPath]),
+                    PostgresStatement(
+                        "UPDATE ragsync_chunks SET source_file = $2, source = $3 WHERE chunk_id = ANY($1::\(idType)[])",
+                        [PostgresArray(ids), newPath, source]),
+                    PostgresStatement(
+                        """
+                        UPDATE ragsync_documents SET source_file = $2, source = $3, updated_at = now()
+                        WHERE source_file = $1 AND source IN ($3, '')
+                        """, [oldPath, newPath, source]),
+                    recordRowVersions(of: [newPath]),
+                ]
+                + followingStatements)
     }
 
-    func delete(_ sourceFile: String, on connection: PostgresConnection) throws -> Int {
-        try lock([sourceFile], on: connection)
-        let ids = try ownChunkIds(of: [sourceFile], on: connection)
-        try deleteChunks(ids, on: connection)
-        try connection.query(
-            "DELETE FROM ragsync_documents WHERE source_file = $1 AND source IN ($2, '')", [sourceFile, source])
+    /// Deletes a document's rows in two round trips: the lock and its chunk ids, then the deletes.
+    /// - Returns: the number of chunks deleted.
+    func delete(
+        _ sourceFile: String, followedBy followingStatements: [PostgresStatement] = [], on connection: PostgresConnection
+    ) throws -> Int {
+        let reads = try connection.pipeline([lock([sourceFile]), ownChunkIds(of: [sourceFile])])
+        let ids = try Self.chunkIds(in: reads.last)
+        try connection.pipeline(deleteDocument(sourceFile, chunkIds: ids) + followingStatements)
         return ids.count
+    }
+
+    /// The deletes of a document's chunks (``deleteChunks(_:)``) and of its record.
+    private func deleteDocument(_ sourceFile: String, chunkIds: [String]) -> [PostgresStatement] {
+        deleteChunks(chunkIds) + [
+            PostgresStatement(
+                "DELETE FROM ragsync_documents WHERE source_file = $1 AND source IN ($2, '')", [sourceFile, source])
+        ]
     }
 
     /// Makes this source the owner of these paths' documents and chunks that no source owns yet (written before
     /// sources existed), so the write updates them instead of adding a second document.
     /// One statement, so a write of a document every source already owns (the usual case once a full pass ran) pays
     /// one round trip for it, both updates finding nothing through the indexes on (source, path).
-    private func adoptUnowned(_ paths: [String], on connection: PostgresConnection) throws {
-        try connection.query(
+    private func adoptUnowned(_ paths: [String]) -> PostgresStatement {
+        PostgresStatement(
             """
             WITH documents AS (
                 UPDATE ragsync_documents d SET source = $2
@@ -175,17 +217,20 @@ struct DocumentWriter {
             """, [PostgresArray(paths), source])
     }
 
-    /// The ids of this source's chunk rows of these paths (see ``ownChunks``).
-    private func ownChunkIds(of paths: [String], on connection: PostgresConnection) throws -> [String] {
-        try connection.query(
-            "SELECT d.chunk_id::text FROM \(Self.ownChunks)", [PostgresArray(paths), source]
-        ).decoded { row throws(PostgresError) in try row.string(0) }
+    /// The ids of this source's chunk rows of these paths (see ``ownChunks``), read by ``chunkIds(in:)``.
+    private func ownChunkIds(of paths: [String]) -> PostgresStatement {
+        PostgresStatement("SELECT d.chunk_id::text FROM \(Self.ownChunks)", [PostgresArray(paths), source])
+    }
+
+    private static func chunkIds(in result: PostgresRows?) throws(PostgresError) -> [String] {
+        guard let result else { throw PostgresError(.unexpectedResult, message: "no result for a document's chunk ids") }
+        return try result.decoded { row throws(PostgresError) in try row.string(0) }
     }
 
     /// Records the row version (xmin) of these documents' chunk rows as this transaction leaves them, so the drift
     /// check can tell a row someone else updated later. Rows this transaction did not touch keep their record.
-    private func recordRowVersions(of sourceFiles: [String], on connection: PostgresConnection) throws {
-        try connection.query(
+    private func recordRowVersions(of sourceFiles: [String]) -> PostgresStatement {
+        PostgresStatement(
             """
             UPDATE ragsync_chunks r SET row_xmin = d.xmin
             FROM document_chunks d
@@ -197,8 +242,8 @@ struct DocumentWriter {
     /// Serializes writers of these paths across processes and hosts until the transaction ends.
     ///
     /// The locks are taken in sorted order, so two writers with overlapping sets of paths cannot deadlock.
-    private func lock(_ sourceFiles: [String], on connection: PostgresConnection) throws {
-        try connection.query(
+    private func lock(_ sourceFiles: [String]) -> PostgresStatement {
+        PostgresStatement(
             """
             SELECT pg_advisory_xact_lock(hashtextextended('ragsync.document:' || path, 0))
             FROM (SELECT DISTINCT unnest($1::text[]) AS path ORDER BY 1) AS paths
@@ -209,15 +254,23 @@ struct DocumentWriter {
     /// The ids these documents' chunks had when ragsync last wrote them, for rows deleted since (by hand), by path and
     /// chunk hash: a repaired chunk gets its old id back, so ids logged in `query_logs` stay valid. UUID ids only;
     /// integer ids come from the table's own sequence.
-    private func lostChunkIds(of paths: [String], on connection: PostgresConnection) throws -> [String: [String: [String]]] {
-        guard schema.chunkIdType == .uuid else { return [:] }
-        let rows = try connection.query(
+    ///
+    /// The statement is sent with the plan's reads, though only a write with new chunks uses its rows: one round
+    /// trip less for an edit, and no rows at all unless someone deleted chunk rows.
+    private func lostChunkIds(of paths: [String]) -> [PostgresStatement] {
+        guard schema.chunkIdType == .uuid else { return [] }
+        return [PostgresStatement(
             """
             SELECT d.source_file, u.hash, u.id
             FROM ragsync_documents d, unnest(d.chunk_hashes, d.chunk_ids) AS u(hash, id)
             WHERE d.source_file = ANY($1::text[]) AND d.source = $2
               AND NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.chunk_id = u.id::uuid)
-            """, [PostgresArray(paths), source])
+            """, [PostgresArray(paths), source])]
+    }
+
+    /// The rows of ``lostChunkIds(of:)`` by path and chunk hash (none for integer ids, which send no statement).
+    private static func lostChunkIds(in rows: PostgresRows?) throws(PostgresError) -> [String: [String: [String]]] {
+        guard let rows else { return [:] }
         var lost: [String: [String: [String]]] = [:]
         for row in try rows.decoded({ row throws(PostgresError) in (try row.string(0), try row.string(1), try row.string(2)) }) {
             lost[row.0, default: [:]][row.1, default: []].append(row.2)
@@ -233,26 +286,33 @@ struct DocumentWriter {
     /// Chunks from which a batch's write counts as bulk (a cold index writes 50 documents, about 125 chunks, at once).
     static let bulkChunks = 100
 
-    /// Inserts chunks and their bookkeeping rows; returns their ids in the order of `chunks`.
+    /// The inserts of chunks and their bookkeeping rows, with the chunks' ids in the order of `chunks`.
+    ///
+    /// UUID ids are made here, so every insert is returned to be sent later. Integer ids come from the table's own
+    /// sequence: those chunk rows are inserted now, and only their bookkeeping rows are returned.
     /// - Parameter lostIds: ids of deleted rows by path and hash, reused (and consumed) for chunks with that hash.
     private func insertChunks(
         _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
         reusing lostIds: inout [String: [String: [String]]], on connection: PostgresConnection
-    ) throws -> [String] {
+    ) throws -> (ids: [String], statements: [PostgresStatement]) {
         var ids: [String] = []
+        var statements: [PostgresStatement] = []
         ids.reserveCapacity(chunks.count)
         for slice in chunks.slices(of: Self.rowsPerStatement) {
-            ids += try insertChunkSlice(Array(slice), of: updates, reusing: &lostIds, on: connection)
+            let inserted = try insertChunkSlice(Array(slice), of: updates, reusing: &lostIds, on: connection)
+            ids += inserted.ids
+            statements += inserted.statements
         }
-        return ids
+        return (ids, statements)
     }
 
     private func insertChunkSlice(
         _ chunks: [(document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
         reusing lostIds: inout [String: [String: [String]]], on connection: PostgresConnection
-    ) throws -> [String] {
-        guard !chunks.isEmpty else { return [] }
+    ) throws -> (ids: [String], statements: [PostgresStatement]) {
+        guard !chunks.isEmpty else { return ([], []) }
         let ids: [String]
+        var statements: [PostgresStatement] = []
         let documents = chunks.map { updates[$0.document] }
         let columns: [any PostgresEncodable] = [
             PostgresArray(documents.map(\.sourceFile)), PostgresArray(documents.map(\.category)),
@@ -269,14 +329,14 @@ struct DocumentWriter {
                 return UUID().uuidString.lowercased()
             }
             lostIds = reusable
-            try connection.query(
+            statements.append(PostgresStatement(
                 """
                 INSERT INTO document_chunks
                     (chunk_id, source_file, category, document_title, content, chunk_index, metadata_json)
                 SELECT t.id, t.path, t.category, t.title, t.content, t.idx, t.meta::jsonb
                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::uuid[])
                     AS t(path, category, title, content, idx, meta, id)
-                """, columns + [PostgresArray(ids)])
+                """, columns + [PostgresArray(ids)]))
         } else {
             let rows = try connection.query(
                 """
@@ -301,7 +361,7 @@ struct DocumentWriter {
                 return id
             }
         }
-        try connection.query(
+        statements.append(PostgresStatement(
             """
             WITH written AS (
                 INSERT INTO ragsync_chunks (chunk_id, source_file, content_hash, row_xmin, source)
@@ -317,59 +377,63 @@ struct DocumentWriter {
                 PostgresArray(ids), PostgresArray(documents.map(\.sourceFile)),
                 PostgresArray(chunks.map(\.chunk.contentHash)), PostgresArray(documents.map(\.title)),
                 PostgresArray(chunks.map(\.chunk.headingPath)), PostgresArray(chunks.map(\.chunk.content)), source,
-            ])
-        return ids
+            ]))
+        return (ids, statements)
     }
 
-    /// Writes the embeddings of chunks that have none for the model: the vectors given, or copies of a stored
+    /// The writes of the embeddings of chunks that have none for the model: the vectors given, or copies of a stored
     /// embedding with the same chunk hash.
-    private func writeEmbeddings(_ chunks: [(id: String, chunk: ChunkRow)], on connection: PostgresConnection) throws {
-        for slice in chunks.slices(of: Self.rowsPerStatement) {
-            try writeEmbeddingSlice(Array(slice), on: connection)
-        }
+    ///
+    /// Only the copies return rows: the hashes of chunks no stored embedding was found for (none, unless one was
+    /// deleted since the plan was made), which ``replace(_:followedBy:on:)`` reports.
+    private func embeddingWrites(_ chunks: [(id: String, chunk: ChunkRow)]) -> [PostgresStatement] {
+        chunks.slices(of: Self.rowsPerStatement).flatMap { slice in embeddingSliceWrites(Array(slice)) }
     }
 
-    private func writeEmbeddingSlice(_ chunks: [(id: String, chunk: ChunkRow)], on connection: PostgresConnection) throws {
+    private func embeddingSliceWrites(_ chunks: [(id: String, chunk: ChunkRow)]) -> [PostgresStatement] {
+        var statements: [PostgresStatement] = []
         let given = chunks.compactMap { chunk in chunk.chunk.vector.map { (id: chunk.id, vector: $0) } }
         if !given.isEmpty {
-            try connection.query(
+            statements.append(PostgresStatement(
                 """
                 INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
                 SELECT t.id::\(idType), t.v, $3 FROM unnest($1::text[], $2::vector[]) AS t(id, v)
                 """,
-                [PostgresArray(given.map(\.id)), schema.vectorParameter(given.map(\.vector)), model])
+                [PostgresArray(given.map(\.id)), schema.vectorParameter(given.map(\.vector)), model]))
         }
         let copied = chunks.filter { $0.chunk.vector == nil }
-        guard !copied.isEmpty else { return }
-        let result = try connection.query(
-            """
-            INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
-            SELECT t.id::\(idType), source.embedding, $3
-            FROM unnest($1::text[], $2::text[]) AS t(id, hash)
-            CROSS JOIN LATERAL (
-                SELECT e.embedding FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
-                WHERE r.content_hash = t.hash AND e.embedding_model = $3 LIMIT 1
-            ) AS source
-            RETURNING chunk_id::text
-            """, [PostgresArray(copied.map(\.id)), PostgresArray(copied.map(\.chunk.contentHash)), model])
-        if result.count != copied.count {
-            let written = Set(result.rows.compactMap { $0.first ?? nil })
-            throw DocumentStoreError.embeddingVanished(
-                hashes: copied.filter { !written.contains($0.id) }.map(\.chunk.contentHash))
+        if !copied.isEmpty {
+            statements.append(PostgresStatement(
+                """
+                WITH t AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, hash, position)),
+                written AS (
+                    INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
+                    SELECT t.id::\(idType), source.embedding, $3
+                    FROM t
+                    CROSS JOIN LATERAL (
+                        SELECT e.embedding FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
+                        WHERE r.content_hash = t.hash AND e.embedding_model = $3 LIMIT 1
+                    ) AS source
+                    RETURNING chunk_id
+                )
+                SELECT t.hash FROM t
+                WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.chunk_id = t.id::\(idType))
+                ORDER BY t.position
+                """, [PostgresArray(copied.map(\.id)), PostgresArray(copied.map(\.chunk.contentHash)), model]))
         }
+        return statements
     }
 
 
     /// Updates position and metadata of kept chunks, only where something changed.
     private func updateKept(
-        _ kept: [(id: String, document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate],
-        on connection: PostgresConnection
-    ) throws {
-        guard !kept.isEmpty else { return }
+        _ kept: [(id: String, document: Int, chunk: ChunkRow)], of updates: [DocumentUpdate]
+    ) -> [PostgresStatement] {
+        guard !kept.isEmpty else { return [] }
         let documents = kept.map { updates[$0.document] }
         // The content too: a kept chunk's text can only differ from what ragsync wrote when someone edited the row,
         // and a repair puts it back.
-        try connection.query(
+        return [PostgresStatement(
             """
             UPDATE document_chunks AS d
             SET chunk_index = t.idx, category = t.category, document_title = t.title, metadata_json = t.meta::jsonb,
@@ -384,17 +448,16 @@ struct DocumentWriter {
                 PostgresArray(kept.map(\.id)), PostgresArray(kept.map(\.chunk.index)),
                 PostgresArray(kept.map(\.chunk.metadataJSON)), PostgresArray(documents.map(\.category)),
                 PostgresArray(documents.map(\.title)), PostgresArray(kept.map(\.chunk.content)),
-            ])
+            ])]
     }
 
-    /// Deletes chunks and their embeddings (explicitly: an origin table may lack ON DELETE CASCADE).
-    private func deleteChunks(_ ids: [String], on connection: PostgresConnection) throws {
-        guard !ids.isEmpty else { return }
+    /// The deletes of chunks and their embeddings (explicitly: an origin table may lack ON DELETE CASCADE).
+    private func deleteChunks(_ ids: [String]) -> [PostgresStatement] {
+        guard !ids.isEmpty else { return [] }
         let array = PostgresArray(ids)
-        try connection.query("DELETE FROM chunk_embeddings WHERE chunk_id = ANY($1::\(idType)[])", [array])
-        try connection.query("DELETE FROM ragsync_chunk_search WHERE chunk_id = ANY($1::\(idType)[])", [array])
-        try connection.query("DELETE FROM ragsync_chunks WHERE chunk_id = ANY($1::\(idType)[])", [array])
-        try connection.query("DELETE FROM document_chunks WHERE chunk_id = ANY($1::\(idType)[])", [array])
+        return ["chunk_embeddings", "ragsync_chunk_search", "ragsync_chunks", "document_chunks"].map { table in
+            PostgresStatement("DELETE FROM \(table) WHERE chunk_id = ANY($1::\(idType)[])", [array])
+        }
     }
 }
 

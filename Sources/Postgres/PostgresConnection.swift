@@ -135,7 +135,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func error(from result: OpaquePointer) -> PostgresError {
+    func error(from result: OpaquePointer) -> PostgresError {
         func field(_ code: Character) -> String? {
             // trap: `code` is one of libpq's constant ASCII field codes in this file.
         guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
@@ -149,7 +149,7 @@ public final class PostgresConnection {
             hint: field("H"), target: redactedTarget)
     }
 
-    private static func rows(of result: OpaquePointer) -> PostgresRows {
+    static func rows(of result: OpaquePointer) -> PostgresRows {
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
         let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
@@ -200,7 +200,7 @@ private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CC
 ///
 /// Text values are NUL-terminated copies (libpq ignores their length); NULL is a null pointer; binary values are
 /// their bytes with their length.
-private func withParameterArrays<R>(
+func withParameterArrays<R>(
     _ values: [PostgresValue],
     _ body: ([UnsafePointer<CChar>?], [Int32], [Int32]) -> R
 ) -> R {

@@ -242,9 +242,8 @@ public struct SyncEngine: Sendable {
             chunkHashes.formUnion(document.chunks.map(\.contentHash.hex))
             if let outline = document.outline { outlineHashes.insert(outline.hash) }
         }
-        let stored = try await store.embeddedHashes(among: Array(chunkHashes))
-        let storedOutlines = try await store.embeddedOutlineHashes(among: Array(outlineHashes))
-        return (chunks, chunkHashes.subtracting(stored).count + outlineHashes.subtracting(storedOutlines).count)
+        let stored = try await store.embeddedHashes(among: Array(chunkHashes), outlines: Array(outlineHashes))
+        return (chunks, chunkHashes.subtracting(stored.chunks).count + outlineHashes.subtracting(stored.outlines).count)
     }
 
     /// What a pass needs from the database: the records of the documents in scope and, on a full reconcile, what
@@ -383,10 +382,10 @@ public struct SyncEngine: Sendable {
         guard batch.outage == nil, !batch.documents.isEmpty else { return batch }
         do {
             let hashes = Array(Set(batch.documents.flatMap { $0.chunks.map(\.contentHash.hex) }))
-            let stored = try await store.embeddedHashes(among: hashes)
-            let outlines = try await store.embeddedOutlineHashes(
-                among: Array(Set(batch.documents.compactMap(\.outline?.hash))))
-            try await embedMissing(in: &batch, alreadyEmbedded: stored.union(outlines).union(inFlight.keys))
+            let stored = try await store.embeddedHashes(
+                among: hashes, outlines: Array(Set(batch.documents.compactMap(\.outline?.hash))))
+            try await embedMissing(
+                in: &batch, alreadyEmbedded: stored.chunks.union(stored.outlines).union(inFlight.keys))
             // What an earlier batch in flight embedded is written with this batch's rows, not copied from the store.
             for hash in hashes + batch.documents.compactMap(\.outline?.hash) where batch.vectors[hash] == nil {
                 if let vector = inFlight[hash] { batch.carried[hash] = vector }

@@ -1,0 +1,70 @@
+// ragsync — PostgresConnection.pipeline: several statements in one round trip (libpq's pipeline mode).
+
+internal import CLibPQ
+
+extension PostgresConnection {
+    /// Sends `statements` without waiting for each answer, then reads their results in order: one round trip
+    /// instead of one per statement.
+    ///
+    /// A document's write is a dozen statements whose results the writer does not need before sending the next;
+    /// sent one by one, an edit waited on the server about 16 times.
+    ///
+    /// The server runs the statements in order, as ``query(_:_:)`` would. When one fails, it skips the rest, and
+    /// this throws the failed statement's error; inside a transaction the transaction is then aborted, and the
+    /// caller rolls it back as after any failed statement.
+    ///
+    /// The results are read only after every statement is sent (the connection stays blocking), so they must be
+    /// small: command tags and a few rows. A statement returning thousands of rows belongs in ``query(_:_:)``.
+    /// - Returns: one result per statement, in order.
+    /// - Throws: `PostgresError` carrying the first failure's SQLSTATE and message; `.connectionFailed` when the
+    ///   server's replies end early, after which the connection is not reused.
+    @discardableResult
+    public func pipeline(_ statements: [PostgresStatement]) throws(PostgresError) -> [PostgresRows] {
+        guard statements.count > 1 else {
+            return try statements.map { statement throws(PostgresError) in try query(statement.sql, statement.parameters) }
+        }
+        guard PQenterPipelineMode(rawHandle) == 1 else { throw lostPipeline("could not enter pipeline mode") }
+        for statement in statements {
+            let values = statement.parameters.map(\.postgresValue)
+            let sent = withParameterArrays(values) { pointers, lengths, formats in
+                PQsendQueryParams(rawHandle, statement.sql, Int32(values.count), nil, pointers, lengths, formats, 0)
+            }
+            guard sent == 1 else { throw lostPipeline("sending a statement failed") }
+        }
+        guard PQpipelineSync(rawHandle) == 1 else { throw lostPipeline("sending the pipeline's end failed") }
+
+        var results: [PostgresRows] = []
+        results.reserveCapacity(statements.count)
+        var firstFailure: PostgresError?
+        for _ in statements {
+            // Each statement's result is followed by a null one; a null where a result is owed means the replies
+            // ended (the connection broke).
+            guard let result = PQgetResult(rawHandle) else { throw lostPipeline("a statement's result is missing") }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                results.append(Self.rows(of: result))
+            case PGRES_PIPELINE_ABORTED:
+                results.append(PostgresRows(columns: [], rows: [], affectedRowCount: 0))
+            default:
+                if firstFailure == nil { firstFailure = error(from: result) }
+                results.append(PostgresRows(columns: [], rows: [], affectedRowCount: 0))
+            }
+            PQclear(result)
+            while let extra = PQgetResult(rawHandle) { PQclear(extra) }
+        }
+        guard let sync = PQgetResult(rawHandle) else { throw lostPipeline("the pipeline's end is missing") }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(rawHandle) == 1 else { throw lostPipeline("the pipeline did not end") }
+        if let firstFailure { throw firstFailure }
+        return results
+    }
+
+    /// The error for replies that ended early or out of order: the connection is in an unknown state, so it is
+    /// reported as lost, and ``PostgresClient`` drops it.
+    private func lostPipeline(_ what: String) -> PostgresError {
+        PostgresError(
+            .connectionFailed, message: "\(what): \(Self.trimmedMessage(PQerrorMessage(rawHandle)))",
+            target: redactedTarget)
+    }
+}
