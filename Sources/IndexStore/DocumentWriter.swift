@@ -27,9 +27,9 @@ struct DocumentWriter {
     /// Replaces the rows of each document in `updates` (distinct paths) with one statement per table for all of
     /// them: a cold index of thousands of files costs a few round trips per batch, not per document.
     ///
-    /// The statements go in pipelines (``PostgresConnection/pipeline(_:)``): the locks and reads the plan needs in
-    /// one round trip, the ids of deleted rows in a second when chunks are new, and every write in a third (two more
-    /// per slice of new chunks with integer ids, which the table numbers). An edit waited on 16 round trips before.
+    /// The statements go in pipelines (``PostgresConnection/pipeline(_:)``): the locks and the reads the plan needs
+    /// in one round trip, every write in a second, plus one per slice of new chunks with integer ids (the table
+    /// numbers them, and their bookkeeping rows need the numbers). An edit's writes waited on 14 round trips before.
     /// - Parameter followingStatements: statements of the caller's sent with the writes (its notification).
     func replace(
         _ updates: [DocumentUpdate], followedBy followingStatements: [PostgresStatement] = [],
