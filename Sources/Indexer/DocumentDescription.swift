@@ -38,7 +38,9 @@ struct DocumentDescription {
     /// The header of a chunk's embedded text: the context line, then the description unless the body already
     /// holds it (the chunk that starts with the lead paragraph).
     func header(contextLine: String, body: String) -> String {
-        guard !text.isEmpty, !body.contains(text) else { return contextLine }
+        // `firstRange(of:)` is the standard library's; `contains` on strings would be Foundation's `range(of:)`
+        // (2.5% of a cold index's CPU, in CoreFoundation's string search), reachable through Yams' import.
+        guard !text.isEmpty, body.firstRange(of: text) == nil else { return contextLine }
         return contextLine + "\n" + text
     }
 }
