@@ -13,8 +13,9 @@ extension PostgresConnection {
     /// this throws the failed statement's error; inside a transaction the transaction is then aborted, and the
     /// caller rolls it back as after any failed statement.
     ///
-    /// The results are read only after every statement is sent (the connection stays blocking), so they must be
-    /// small: command tags and a few rows. A statement returning thousands of rows belongs in ``query(_:_:)``.
+    /// The results are read after every statement is sent. Nothing can deadlock on a full socket: whenever a send
+    /// would block, libpq reads and buffers what the server sent meanwhile (`pqSendSome`). Those results wait in
+    /// memory until then, so pipelines suit commands and small reads; thousands of rows belong in ``query(_:_:)``.
     /// - Returns: one result per statement, in order.
     /// - Throws: `PostgresError` carrying the first failure's SQLSTATE and message; `.connectionFailed` when the
     ///   server's replies end early, after which the connection is not reused.
@@ -43,10 +44,9 @@ extension PostgresConnection {
             switch PQresultStatus(result) {
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
                 results.append(Self.rows(of: result))
-            case PGRES_PIPELINE_ABORTED:
-                results.append(PostgresRows(columns: [], rows: [], affectedRowCount: 0))
-            default:
-                if firstFailure == nil { firstFailure = error(from: result) }
+            case let status:
+                // The failed statement, or one the server skipped after it (PGRES_PIPELINE_ABORTED).
+                if firstFailure == nil, status != PGRES_PIPELINE_ABORTED { firstFailure = error(from: result) }
                 results.append(PostgresRows(columns: [], rows: [], affectedRowCount: 0))
             }
             PQclear(result)

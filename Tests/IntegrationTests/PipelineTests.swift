@@ -50,7 +50,7 @@ struct PipelineTests {
         }
     }
 
-    @Test func aLostServerEndsThePipelineWithAConnectionError() async throws {
+    @Test func aBackendEndingMidPipelineThrowsAnErrorARetryCanCure() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let connection = try PostgresConnection(url: url)
             // The backend ends itself mid-pipeline (through a pooler, the server connection does).
