@@ -13,6 +13,10 @@ extension PostgresConnection {
     /// this throws the failed statement's error; inside a transaction the transaction is then aborted, and the
     /// caller rolls it back as after any failed statement.
     ///
+    /// The pipeline ends with one Sync, and nothing more is sent until its results are in: a transaction pooler sees
+    /// one ReadyForQuery per round trip, as for a single statement (or a JDBC batch). Several Syncs in flight are what
+    /// poolers have mishandled (Supavisor #1061 released the server connection at the first one).
+    ///
     /// The results are read after every statement is sent. Nothing can deadlock on a full socket: whenever a send
     /// would block, libpq reads and buffers what the server sent meanwhile (`pqSendSome`). Those results wait in
     /// memory until then, so pipelines suit commands and small reads; thousands of rows belong in ``query(_:_:)``.
