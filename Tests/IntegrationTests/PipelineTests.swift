@@ -66,6 +66,71 @@ struct PipelineTests {
         }
     }
 
+    /// Random pipelines of inserts, reads and failing statements, inside transactions or alone, with ordinary
+    /// statements between them, against a model of the table: a pipeline's writes last only when it had no failure
+    /// and its transaction committed, each result answers its own statement, and the connection always works on.
+    @Test(arguments: SeededGenerator.seeds(default: [31, 32]))
+    func randomPipelinesLeaveTheTableAsTheirModelSays(seed: UInt64) async throws {
+        var random = SeededGenerator(seed: seed)
+        let replay = "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed))"
+        try await TestDatabase.withFreshDatabase { url in
+            let connection = try PostgresConnection(url: url)
+            try connection.execute("CREATE TABLE t (n int PRIMARY KEY)")
+            var model = Set<Int>()
+            for round in 0..<150 {
+                var statements: [PostgresStatement] = []
+                var expected: [(sql: String, count: Int)] = []
+                var written = Set<Int>()
+                var fails = false
+                for _ in 0..<Int.random(in: 0...6, using: &random) {
+                    switch Int.random(in: 0..<10, using: &random) {
+                    case 0:
+                        // A unique violation when the value is stored or written earlier in this pipeline.
+                        let value = Int.random(in: 0..<40, using: &random)
+                        fails = fails || model.contains(value) || written.contains(value)
+                        statements.append(PostgresStatement("INSERT INTO t VALUES ($1::int)", ["\(value)"]))
+                        written.insert(value)
+                        expected.append(("insert", 1))
+                    case 1:
+                        fails = true
+                        statements.append(PostgresStatement("SELECT 1 / (n - n) FROM (SELECT 1 AS n) AS one"))
+                        expected.append(("fail", 0))
+                    case 2, 3:
+                        let (low, high) = (Int.random(in: 0..<20, using: &random), Int.random(in: 20..<60, using: &random))
+                        statements.append(PostgresStatement(
+                            "SELECT n FROM t WHERE n BETWEEN $1::int AND $2::int", ["\(low)", "\(high)"]))
+                        expected.append(("read", (model.union(written)).filter { (low...high).contains($0) }.count))
+                    default:
+                        let value = Int.random(in: 40..<100_000, using: &random)
+                        if model.contains(value) || written.contains(value) { continue }
+                        statements.append(PostgresStatement("INSERT INTO t VALUES ($1::int)", ["\(value)"]))
+                        written.insert(value)
+                        expected.append(("insert", 1))
+                    }
+                }
+                let inTransaction = Bool.random(using: &random)
+                do {
+                    let results = try inTransaction
+                        ? connection.transaction { try connection.pipeline(statements) }
+                        : connection.pipeline(statements)
+                    #expect(!fails, "\(replay), round \(round): a pipeline with a failing statement succeeded")
+                    #expect(results.count == statements.count, "\(replay), round \(round)")
+                    for (result, statement) in zip(results, expected) where statement.sql != "fail" {
+                        let count = statement.sql == "read" ? result.count : result.affectedRowCount
+                        #expect(count == statement.count, "\(replay), round \(round): \(statement.sql)")
+                    }
+                    model.formUnion(written)
+                } catch let error as PostgresError {
+                    #expect(fails, "\(replay), round \(round): \(error)")
+                    #expect(error.code == .queryFailed, "\(replay), round \(round): \(error)")
+                }
+                // Outside a transaction a pipeline is one implicit transaction: a failure undoes it whole too.
+                let stored = try connection.query("SELECT n FROM t").rows.compactMap { $0.first.flatMap { $0.flatMap { Int($0) } } }
+                #expect(Set(stored) == model, "\(replay), round \(round)")
+            }
+        }
+    }
+
     /// A chunk planned as a copy of a stored embedding whose embedding is gone by the write: the pipelined write
     /// names its hash, and nothing of the document is written.
     @Test(arguments: ["origin-uuid", "origin-integer"])
