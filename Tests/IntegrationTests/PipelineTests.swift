@@ -125,7 +125,7 @@ struct PipelineTests {
                     #expect(error.code == .queryFailed, "\(replay), round \(round): \(error)")
                 }
                 // Outside a transaction a pipeline is one implicit transaction: a failure undoes it whole too.
-                let stored = try connection.query("SELECT n FROM t").rows.compactMap { $0.first.flatMap { $0.flatMap { Int($0) } } }
+                let stored = try connection.query("SELECT n FROM t").decoded { row throws(PostgresError) in try row.int(0) }
                 #expect(Set(stored) == model, "\(replay), round \(round)")
             }
         }
