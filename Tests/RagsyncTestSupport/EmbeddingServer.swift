@@ -52,7 +52,7 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
     /// servers at once on the cooperative pool (two threads here) held every other test's wake-ups back, so that a
     /// 300 ms sleep in one test could last 18 s.
     /// - Parameters: see ``init(arguments:startTimeout:)``.
-    public static func start(arguments: [String] = [], startTimeout: Duration = .seconds(15)) async throws
+    public static func start(arguments: [String] = [], startTimeout: Duration = .seconds(60)) async throws
         -> EmbeddingServerProcess
     {
         try await withCheckedThrowingContinuation { continuation in
@@ -67,9 +67,11 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
     /// Starts the server and waits (up to `startTimeout`) for its `PORT n` line; blocks the calling thread.
     /// - Parameters:
     ///   - arguments: extra options such as `["--no-base64"]`, `["--api-key", "sk-…"]`, `["--latency-ms", "5"]`.
-    ///   - startTimeout: how long to wait for the port.
+    ///   - startTimeout: how long to wait for the port. Python prints it in 0.1 s on an idle machine; a hundred tests
+    ///     starting servers and daemons at once on 2 cores once kept two of them waiting past 15 s. The wait lasts
+    ///     only as long as python needs, so the limit is generous.
     /// - Throws: `Failure` when python3 or the script cannot be started or prints no port in time.
-    public init(arguments: [String] = [], startTimeout: Duration = .seconds(15)) throws {
+    public init(arguments: [String] = [], startTimeout: Duration = .seconds(60)) throws {
         let script = Self.repositoryRoot.appendingPathComponent("scripts/embedding_server.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -83,12 +85,15 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
         } catch {
             throw Failure(description: "cannot start python3 \(script): \(error)")
         }
+        let started = ContinuousClock.now
         let line = Self.readLine(from: stdoutPipe.fileHandleForReading.fileDescriptor, timeout: startTimeout)
         guard let line, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)), port > 0 else {
+            let waited = ContinuousClock.now - started
+            let exited = process.isRunning ? "still running" : "exited with status \(process.terminationStatus)"
             kill(process.processIdentifier, SIGKILL)
             throw Failure(
-                description: "\(script) printed no \"PORT n\" line (got \(line.map { "\"\($0)\"" } ?? "nothing")); "
-                    + "run it by hand to see why: python3 \(script) --port 0"
+                description: "\(script) printed no \"PORT n\" line (got \(line.map { "\"\($0)\"" } ?? "nothing") in \(waited), "
+                    + "\(exited)); run it by hand to see why: python3 \(script) --port 0"
             )
         }
         self.process = process
@@ -165,7 +170,7 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
         return data
     }
 
-    /// Reads one line from `fd`, waiting at most `timeout` in total.
+    /// Reads one line from `fd`, waiting at most `timeout` in total; nil when it timed out or the pipe closed.
     private static func readLine(from fd: Int32, timeout: Duration) -> String? {
         let deadline = ContinuousClock.now + timeout
         var bytes: [UInt8] = []
@@ -175,7 +180,9 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
             let ready = poll(&descriptor, 1, 100)
             if ready < 0 && errno != EINTR { return nil }
             guard ready > 0 else { continue }
-            guard read(fd, &byte, 1) == 1 else { return nil }  // EOF: the process ended
+            let count = read(fd, &byte, 1)
+            if count < 0 && errno == EINTR { continue }  // a signal (a child's SIGCHLD) is not the end of the line
+            guard count == 1 else { return nil }  // EOF: the process ended
             if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(byte)
         }
