@@ -33,12 +33,14 @@ enum CmarkTreeConverter {
     ///   before the next is built; false parses it whole.
     static func blocks(parsing text: String, inPieces: Bool = true) -> [MarkdownBlock] {
         parsing.withLock { _ in
-            inPieces ? MarkdownSegmenter.pieces(of: text).flatMap(blocksAlone(parsing:)) : blocksAlone(parsing: text)
+            guard inPieces else { return blocksAlone(parsing: text, tables: true) }
+            return MarkdownSegmenter.pieces(of: text).flatMap { blocksAlone(parsing: $0.text, tables: $0.parsesTables) }
         }
     }
 
     /// ``blocks(parsing:)`` without the lock.
-    private static func blocksAlone(parsing text: String) -> [MarkdownBlock] {
+    /// - Parameter tables: attach the table extension (``MarkdownSegmenter/Piece/parsesTables``).
+    private static func blocksAlone(parsing text: String, tables: Bool) -> [MarkdownBlock] {
         // trap: a constant set once at load; no document can change it.
         precondition(coreExtensionsRegistered)
         guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else {
@@ -46,7 +48,7 @@ enum CmarkTreeConverter {
             preconditionFailure("cmark_parser_new failed")
         }
         defer { cmark_parser_free(parser) }
-        for name in extensionNames {
+        for name in extensionNames where tables || name != "table" {
             if let syntaxExtension = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, syntaxExtension)
             }

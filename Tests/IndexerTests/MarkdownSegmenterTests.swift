@@ -1,6 +1,7 @@
 // ragsync — MarkdownSegmenter: a very large text parsed a piece at a time gives the blocks of the whole.
 
 @testable import Markdown
+import RagsyncTestSupport
 import Testing
 
 @Suite("Large markdown parsed in pieces")
@@ -23,12 +24,12 @@ struct MarkdownSegmenterTests {
         return text
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64])
-    func aLargeDocumentGivesTheBlocksOfItsWholeParse(seed: UInt64) {
-        let text = largeDocument(seed: seed)
+    @Test(arguments: [(1, "\n"), (2, "\n"), (3, "\n"), (4, "\r\n"), (5, "\r")] as [(UInt64, String)])
+    func aLargeDocumentGivesTheBlocksOfItsWholeParse(seed: UInt64, lineEnding: String) {
+        let text = largeDocument(seed: seed).replacing("\n", with: lineEnding)
         let pieces = MarkdownSegmenter.pieces(of: text)
         #expect(pieces.count > 3, "the document was not cut")
-        #expect(pieces.allSatisfy { $0.utf8.count < 2 * MarkdownSegmenter.pieceBytes }, "a piece grew past twice the size")
+        #expect(pieces.allSatisfy { $0.text.utf8.count < 2 * MarkdownSegmenter.pieceBytes }, "a piece grew past twice the size")
         let whole = CmarkTreeConverter.blocks(parsing: text, inPieces: false)
         // A table cut between two rows comes back as two tables with the same header: joined again, and the rest
         // (the reference definition is in the first piece with its use) is the same.
@@ -73,14 +74,115 @@ struct MarkdownSegmenterTests {
 
     @Test func aSmallTextIsParsedWhole() {
         let text = "# Title\n\nOne paragraph.\n"
-        #expect(MarkdownSegmenter.pieces(of: text) == [text])
+        #expect(MarkdownSegmenter.pieces(of: text) == [MarkdownSegmenter.Piece(text: text, parsesTables: true)])
     }
 
     @Test func aHugeFencedCodeBlockIsNeverCut() {
         let code = (0..<100_000).map { "line \($0)" }.joined(separator: "\n")
-        let text = "Before.\n\n```\n" + code + "\n\nstill code\n```\n\nAfter.\n"
+        // The closing fence follows a blank line, the place to cut at outside code.
+        let text = "Before.\n\n```\n" + code + "\n\nstill code\n\n```\n\nAfter.\n"
         let blocks = CmarkTreeConverter.blocks(parsing: text)
         #expect(blocks == CmarkTreeConverter.blocks(parsing: text, inPieces: false))
         #expect(blocks.count == 3)
+    }
+}
+
+/// Texts with no place where a block ends are cut anyway, so that one piece's tree stays small, and rows too wide for
+/// cmark-gfm's table extension are read as text.
+@Suite("Large markdown without block boundaries")
+struct MarkdownSegmenterLimitsTests {
+    /// The longest a piece can be: twice ``MarkdownSegmenter/pieceLimitBytes`` before the line that ends it, which is
+    /// itself at most that long, and a fenced block that opened last (the generator's are under 4 KB).
+    private static let largestPiece = 3 * MarkdownSegmenter.pieceLimitBytes + 4096
+
+    @Test func aParagraphOfAMegabyteIsCutAtItsLinesAndKeepsItsText() {
+        let lines = (0..<100_000).map { "key\($0): value \($0)" }
+        let text = lines.joined(separator: "\n") + "\n"
+        let pieces = MarkdownSegmenter.pieces(of: text)
+        #expect(pieces.count > 5)
+        #expect(pieces.allSatisfy { $0.text.utf8.count <= MarkdownSegmenter.pieceLimitBytes + 64 })
+        #expect(pieces.map(\.text).joined() == text)
+        let words = CmarkTreeConverter.blocks(parsing: text).flatMap { block -> [Substring] in
+            guard case .paragraph(let paragraph) = block else { return [] }
+            return paragraph.split(whereSeparator: \.isWhitespace)
+        }
+        #expect(words == text.split(whereSeparator: \.isWhitespace))
+    }
+
+    @Test func aLineOfAMegabyteIsCutAfterSpaces() {
+        var generator = TextGenerator(seed: 9)
+        var line = ""
+        while line.utf8.count < 1_000_000 { line += generator.word() + " " }
+        let pieces = MarkdownSegmenter.pieces(of: line)
+        #expect(pieces.count >= 1_000_000 / MarkdownSegmenter.pieceBytes)
+        #expect(pieces.allSatisfy { $0.text.utf8.count <= MarkdownSegmenter.pieceBytes })
+        #expect(pieces.dropLast().allSatisfy { $0.text.hasSuffix(" ") })
+        #expect(pieces.map(\.text).joined() == line)
+    }
+
+    @Test(arguments: ["[", "e\u{301}", "\u{1F469}\u{200D}\u{1F4BB}"])
+    func aLineWithoutSpacesIsCutBetweenUnicodeScalars(unit: String) {
+        let line = String(repeating: unit, count: 400_000 / unit.utf8.count)
+        let pieces = MarkdownSegmenter.pieces(of: line)
+        #expect(pieces.count > 3)
+        #expect(pieces.allSatisfy { $0.text.utf8.count <= MarkdownSegmenter.pieceBytes })
+        #expect(pieces.map(\.text).joined().unicodeScalars.elementsEqual(line.unicodeScalars))
+        _ = CmarkTreeConverter.blocks(parsing: line)
+    }
+
+    @Test func aTableWithMoreColumnsThanTheLimitIsReadAsText() {
+        func table(columns: Int) -> String {
+            let header = "|" + (0..<columns).map { "c\($0)" }.joined(separator: "|") + "|"
+            let delimiter = "|" + Array(repeating: "-", count: columns).joined(separator: "|") + "|"
+            let row = "|" + (0..<columns).map { "v\($0)" }.joined(separator: "|") + "|"
+            return "# Data\n\n" + [header, delimiter, row, row].joined(separator: "\n") + "\n"
+        }
+        let narrow = CmarkTreeConverter.blocks(parsing: table(columns: MarkdownSegmenter.tableCellLimit - 1))
+        #expect(narrow.contains { if case .table = $0 { true } else { false } })
+        let wide = CmarkTreeConverter.blocks(parsing: table(columns: MarkdownSegmenter.tableCellLimit + 1))
+        #expect(!wide.contains { if case .table = $0 { true } else { false } })
+        #expect(wide.contains { if case .paragraph(let text) = $0 { text.contains("v128") } else { false } })
+    }
+
+    @Test func aWideLineInFencedCodeKeepsTheDocumentsTables() {
+        let text = "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n" + String(repeating: "|", count: 500) + "\n```\n"
+        #expect(MarkdownSegmenter.pieces(of: text) == [MarkdownSegmenter.Piece(text: text, parsesTables: true)])
+    }
+
+    /// Documents mixing ordinary blocks with paragraphs, lists and lines far longer than a piece, with `\n`, `\r\n`
+    /// or `\r` line endings: the pieces are the text, in order, and none is larger than ``largestPiece``.
+    @Test(arguments: SeededGenerator.seeds(default: [41, 42, 43]))
+    func piecesAreTheTextInOrderAndBounded(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        var words = TextGenerator(seed: seed)
+        for round in 0..<4 {
+            let context = "seed \(seed) (RAGSYNC_SIM_SEED=\(seed)) round \(round)"
+            let lineEnding = ["\n", "\r\n", "\r"].randomElement(using: &random) ?? "\n"
+            var text = ""
+            while text.utf8.count < 700_000 {
+                switch Int.random(in: 0..<7, using: &random) {
+                case 0: text += "## \(words.sentence())" + lineEnding + lineEnding + words.paragraph() + lineEnding + lineEnding
+                case 1:
+                    for _ in 0..<Int.random(in: 1_000...12_000, using: &random) { text += "\(words.word()): \(words.sentence())" + lineEnding }
+                case 2:
+                    for _ in 0..<Int.random(in: 100...3_000, using: &random) {
+                        text += String(repeating: "  ", count: Int.random(in: 0...3, using: &random)) + "- \(words.sentence())" + lineEnding
+                    }
+                case 3:
+                    let unit = ["[", "*a ", "~~b ", "e\u{301}", "\(words.word()) "].randomElement(using: &random) ?? "["
+                    text += String(repeating: unit, count: Int.random(in: 20_000...200_000, using: &random)) + lineEnding
+                case 4: text += "```" + lineEnding + words.paragraph() + lineEnding + "```" + lineEnding
+                case 5:
+                    for _ in 0..<Int.random(in: 10...2_000, using: &random) { text += "> \(words.sentence())" + lineEnding }
+                default: text += lineEnding
+                }
+            }
+            let pieces = MarkdownSegmenter.pieces(of: text)
+            #expect(pieces.map(\.text).joined().unicodeScalars.elementsEqual(text.unicodeScalars), "\(context): pieces are not the text")
+            if let large = pieces.first(where: { $0.text.utf8.count > Self.largestPiece }) {
+                Issue.record("\(context): a piece of \(large.text.utf8.count) bytes")
+            }
+            #expect(!CmarkTreeConverter.blocks(parsing: text).isEmpty, "\(context)")
+        }
     }
 }
