@@ -22,14 +22,27 @@ public struct Frontmatter: Sendable, Equatable {
     /// Empty frontmatter, for files without one.
     public init() {}
 
+    /// The largest frontmatter parsed. Yams' node tree takes about 70 bytes per byte of YAML (a 4.3 MB block of
+    /// 400,000 keys took 330 MB before the value limit turned it down), so a larger block is refused unread.
+    public static let byteLimit = 256 * 1024
+
     /// Parses frontmatter YAML.
     /// - Parameters:
     ///   - yaml: The text between the `---` delimiters.
     ///   - firstLine: The 1-based file line on which `yaml` starts, so errors name file lines.
     ///   - path: The file's relative path, for errors.
     /// - Throws: ``DocumentParseError`` with code `.malformedFrontmatter`, `.frontmatterNotMapping`
-    ///   or `.frontmatterTooLarge`.
+    ///   or `.frontmatterTooLarge` (more than ``byteLimit`` bytes or ``YAMLConversion/valueLimit`` values).
     public init(yaml: String, firstLine: Int = 2, path: String) throws(DocumentParseError) {
+        guard yaml.utf8.count <= Self.byteLimit else {
+            throw DocumentParseError(
+                .frontmatterTooLarge,
+                "frontmatter is \(yaml.utf8.count / 1024) KB, more than the \(Self.byteLimit / 1024) KB ragsync reads "
+                    + "(line \(firstLine)); keep title, category, tags and short values there and move long data into the body",
+                path: path,
+                line: firstLine
+            )
+        }
         let root: Node?
         do {
             // Yams' basic resolver: the tags of values are resolved by YAMLConversion, without regular expressions.

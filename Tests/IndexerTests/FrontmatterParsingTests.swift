@@ -80,6 +80,21 @@ import Testing
         }
     }
 
+    @Test func frontmatterLargerThanTheLimitIsRefusedUnread() throws {
+        let keys = (0..<40_000).map { "key\($0): value \($0)\n" }.joined()
+        #expect(keys.utf8.count > Frontmatter.byteLimit)
+        #expect {
+            try parsed("---\ntitle: big\n" + keys + "---\nBody\n")
+        } throws: { error in
+            guard let error = error as? DocumentParseError else { return false }
+            return error.code == .frontmatterTooLarge && error.line == 2
+                && error.message.contains("more than the 256 KB ragsync reads") && error.message.contains("into the body")
+        }
+        // Just under the limit, the same keys are read.
+        let fitting = (0..<9_999).map { "key\($0): value \($0)\n" }.joined()
+        #expect(try parsed("---\n" + fitting + "---\nBody\n").extraMetadata.count == 9_999)
+    }
+
     @Test func nonMappingFrontmatterIsAnError() {
         #expect {
             try parsed("---\n- a\n- b\n---\nBody\n")
