@@ -314,10 +314,12 @@ struct DocumentWriter {
         let ids: [String]
         var statements: [PostgresStatement] = []
         let documents = chunks.map { updates[$0.document] }
+        let shared = Self.sharedMetadata(of: chunks.map(\.document), in: updates)
         let columns: [any PostgresEncodable] = [
             PostgresArray(documents.map(\.sourceFile)), PostgresArray(documents.map(\.category)),
             PostgresArray(documents.map(\.title)), PostgresArray(chunks.map(\.chunk.content)),
             PostgresArray(chunks.map(\.chunk.index)), PostgresArray(chunks.map(\.chunk.metadataJSON)),
+            shared.places, shared.objects,
         ]
         if schema.chunkIdType == .uuid {
             // Generated here, because an origin table may have no default for its UUID column.
@@ -333,17 +335,17 @@ struct DocumentWriter {
                 """
                 INSERT INTO document_chunks
                     (chunk_id, source_file, category, document_title, content, chunk_index, metadata_json)
-                SELECT t.id, t.path, t.category, t.title, t.content, t.idx, t.meta::jsonb
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::uuid[])
-                    AS t(path, category, title, content, idx, meta, id)
+                SELECT t.id, t.path, t.category, t.title, t.content, t.idx, ($8::jsonb[])[t.doc] || t.meta::jsonb
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[], $9::uuid[])
+                    AS t(path, category, title, content, idx, meta, doc, id)
                 """, columns + [PostgresArray(ids)]))
         } else {
             let rows = try connection.query(
                 """
                 INSERT INTO document_chunks (source_file, category, document_title, content, chunk_index, metadata_json)
-                SELECT t.path, t.category, t.title, t.content, t.idx, t.meta::jsonb
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
-                    AS t(path, category, title, content, idx, meta)
+                SELECT t.path, t.category, t.title, t.content, t.idx, ($8::jsonb[])[t.doc] || t.meta::jsonb
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[])
+                    AS t(path, category, title, content, idx, meta, doc)
                 RETURNING chunk_id::text, source_file, chunk_index
                 """, columns)
             var idByChunk: [ChunkKey: String] = [:]
@@ -431,24 +433,46 @@ struct DocumentWriter {
     ) -> [PostgresStatement] {
         guard !kept.isEmpty else { return [] }
         let documents = kept.map { updates[$0.document] }
+        let shared = Self.sharedMetadata(of: kept.map(\.document), in: updates)
         // The content too: a kept chunk's text can only differ from what ragsync wrote when someone edited the row,
         // and a repair puts it back.
         return [PostgresStatement(
             """
             UPDATE document_chunks AS d
-            SET chunk_index = t.idx, category = t.category, document_title = t.title, metadata_json = t.meta::jsonb,
+            SET chunk_index = t.idx, category = t.category, document_title = t.title, metadata_json = t.meta,
                 content = t.content
-            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-                AS t(id, idx, meta, category, title, content)
+            FROM (
+                SELECT u.id, u.idx, ($8::jsonb[])[u.doc] || u.meta::jsonb AS meta, u.category, u.title, u.content
+                FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+                    AS u(id, idx, meta, category, title, content, doc)
+            ) AS t
             WHERE d.chunk_id = t.id::\(idType)
               AND (d.chunk_index, d.category, d.document_title, d.metadata_json, d.content)
-                  IS DISTINCT FROM (t.idx, t.category, t.title, t.meta::jsonb, t.content)
+                  IS DISTINCT FROM (t.idx, t.category, t.title, t.meta, t.content)
             """,
             [
                 PostgresArray(kept.map(\.id)), PostgresArray(kept.map(\.chunk.index)),
                 PostgresArray(kept.map(\.chunk.metadataJSON)), PostgresArray(documents.map(\.category)),
                 PostgresArray(documents.map(\.title)), PostgresArray(kept.map(\.chunk.content)),
+                shared.places, shared.objects,
             ])]
+    }
+
+    /// The ``DocumentUpdate/metadataJSON`` of the documents that rows belong to, once each, and each row's (1-based)
+    /// place in that array: a statement carries a document's frontmatter once, not once per chunk.
+    /// - Parameter documents: each row's position in `updates`.
+    private static func sharedMetadata(
+        of documents: [Int], in updates: [DocumentUpdate]
+    ) -> (places: PostgresArray, objects: PostgresArray) {
+        var placeByDocument: [Int: Int] = [:]
+        var objects: [String] = []
+        let places = documents.map { document in
+            if let place = placeByDocument[document] { return place }
+            objects.append(updates[document].metadataJSON)
+            placeByDocument[document] = objects.count
+            return objects.count
+        }
+        return (PostgresArray(places), PostgresArray(objects))
     }
 
     /// The deletes of chunks and their embeddings (explicitly: an origin table may lack ON DELETE CASCADE).

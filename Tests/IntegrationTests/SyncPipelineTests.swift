@@ -172,6 +172,46 @@ struct SyncPipelineTests {
         }
     }
 
+    /// The frontmatter's part of the metadata is sent once per document and merged into every chunk's by PostgreSQL.
+    @Test func everyChunksMetadataHoldsTheFrontmatterAndItsOwnKeys() async throws {
+        try await PipelineHarness.with { harness in
+            let body = SampleText.longDocument(paragraphs: 60, tags: "[x, y]").split(separator: "---\n", maxSplits: 2)[1]
+            func document(author: String) -> String {
+                "---\ntitle: Long document\ncategory: test\ntags: [x, y]\nauthor: \(author)\nheading_path: not a heading\n"
+                    + "links: {site: https://example.com}\n---\n" + body
+            }
+            try harness.write("doc.md", document(author: "Ada"))
+            try harness.write("other.md", "---\nauthor: Grace\n---\n# Other\n\nShort.\n")
+            _ = try await harness.sync()
+            func rows(_ path: String) async throws -> [[String?]] {
+                try await harness.client.query(
+                    """
+                    SELECT c.metadata_json->>'author', c.metadata_json->'tags', c.metadata_json->'links'->>'site',
+                           c.metadata_json->>'heading_path', c.metadata_json->>'chunk_hash' = r.content_hash,
+                           (c.metadata_json->>'token_count')::int > 0
+                    FROM document_chunks c JOIN ragsync_chunks r ON r.chunk_id = c.chunk_id
+                    WHERE c.source_file = $1 ORDER BY c.chunk_index
+                    """, [path]).rows
+            }
+            let written = try await rows("doc.md")
+            #expect(written.count > 2)
+            for row in written {
+                #expect(row[0] == "Ada" && row[1] == "[\"x\", \"y\"]" && row[2] == "https://example.com")
+                // A chunk's own keys win over frontmatter keys of the same name.
+                #expect(row[3]?.hasPrefix("Long document") == true)
+                #expect(row[4] == "t" && row[5] == "t")
+            }
+            #expect(try await rows("other.md").map { $0[0] } == ["Grace"])
+
+            // Kept chunks get the new frontmatter too, without an embedding call.
+            _ = try await harness.takeStats()
+            try harness.write("doc.md", document(author: "Lovelace"))
+            _ = try await harness.sync()
+            #expect(try await harness.takeStats().requests == 0)
+            #expect(try await rows("doc.md").allSatisfy { $0[0] == "Lovelace" && $0[3]?.hasPrefix("Long document") == true })
+        }
+    }
+
     @Test func serverErrorsAreRetriedUntilTheDocumentIsIndexed() async throws {
         try await PipelineHarness.with { harness in
             try harness.write("doc.md", "# Doc\n\nRetried text.\n")

@@ -55,18 +55,20 @@ struct PreparedDocument: Sendable {
     /// The rows to write; `vectors` holds the chunks just embedded, by chunk hash.
     func update(vectors: [String: [Float]]) -> DocumentUpdate {
         let rows = chunks.map { chunk in
-            var metadata = self.metadata
-            metadata["heading_path"] = .string(chunk.headingPath.joined(separator: " > "))
-            metadata["chunk_hash"] = .string(chunk.contentHash.hex)
-            metadata["token_count"] = .int(chunk.tokenCount)
+            let headingPath = chunk.headingPath.joined(separator: " > ")
+            let metadata: [String: JSONValue] = [
+                "heading_path": .string(headingPath), "chunk_hash": .string(chunk.contentHash.hex),
+                "token_count": .int(chunk.tokenCount),
+            ]
             return ChunkRow(
                 index: chunk.index, content: chunk.content, contentHash: chunk.contentHash.hex,
                 metadataJSON: JSONValue.object(metadata).jsonText, vector: vectors[chunk.contentHash.hex],
-                headingPath: chunk.headingPath.joined(separator: " > "))
+                headingPath: headingPath)
         }
         return DocumentUpdate(
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,
-            category: category, chunks: rows, chunking: chunking, outlineHash: outline?.hash,
+            category: category, chunks: rows, metadataJSON: JSONValue.object(metadata).jsonText, chunking: chunking,
+            outlineHash: outline?.hash,
             outlineVector: outline.flatMap { vectors[$0.hash] }, outlineText: outline?.text,
             description: chunks.lazy.compactMap(EmbeddedText.description(of:)).first { !$0.isEmpty } ?? "",
             fileStamp: fileStamp)
