@@ -14,7 +14,7 @@ struct ChunkSection {
         var separator: Substring
     }
 
-    /// The enclosing headings, outermost first (empty headings omitted).
+    /// The enclosing headings, outermost first (empty headings omitted), each within ``HeadingLimit``.
     var headingPath: [String]
     var units: [Unit] = []
 
@@ -42,8 +42,11 @@ struct ChunkSection {
             case .heading(let level, let text):
                 if !current.units.isEmpty { sections.append(current) }
                 while let last = headings.last, last.level >= level { headings.removeLast() }
-                headings.append((level, text.replacingNewlines()))
+                // The rest of an over-long heading is the section's first paragraph.
+                let (heading, rest) = HeadingLimit.split(text.replacingNewlines())
+                headings.append((level, heading))
                 current = ChunkSection(headingPath: headings.map(\.text).filter { !$0.isEmpty })
+                add(rest, joinedToPrevious: false)
             case .paragraph(let text):
                 add(text, joinedToPrevious: false)
             case .listItem(let depth, let text):

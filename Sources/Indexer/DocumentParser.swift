@@ -14,7 +14,7 @@ public struct DocumentParser: Sendable {
     ///
     /// Steps: reject NUL bytes and ill-formed UTF-8 (PostgreSQL `text` cannot hold them), drop a UTF-8
     /// byte-order mark, split off YAML frontmatter, parse the rest as markdown, and choose the title
-    /// (frontmatter `title`, else the first heading, else the file name).
+    /// (frontmatter `title`, else the first heading, else the file name; within ``HeadingLimit``).
     /// - Parameters:
     ///   - bytes: The file's raw content.
     ///   - path: The file's path relative to the watched folder, e.g. "projects/ragsync.md".
@@ -41,7 +41,7 @@ public struct DocumentParser: Sendable {
         let blocks = MarkdownDocument(parsing: split.body).blocks
         return ParsedDocument(
             path: path,
-            title: frontmatter.title ?? Self.firstHeading(in: blocks) ?? Self.title(fromPath: path),
+            title: HeadingLimit.split(frontmatter.title ?? Self.firstHeading(in: blocks) ?? Self.title(fromPath: path)).kept,
             category: frontmatter.category,
             tags: frontmatter.tags,
             extraMetadata: frontmatter.extraMetadata,

@@ -153,6 +153,28 @@ import Testing
         }
     }
 
+    @Test func aHeadingLongerThanTheLimitKeepsItsStartInPathsAndTheRestAsText() throws {
+        var generator = TextGenerator(seed: 11)
+        let heading = (0..<2_000).map { _ in generator.word() }.joined(separator: " ")
+        let body = (0..<200).map { _ in generator.sentence() }.joined(separator: " ")
+        let result = try chunks("# Title\n\n## " + heading + "\n\n" + body)
+        #expect(result.count > 2)
+        for chunk in result {
+            #expect(chunk.headingPath.allSatisfy { $0.utf8.count <= HeadingLimit.byteLimit })
+        }
+        let (kept, rest) = HeadingLimit.split(heading)
+        #expect(heading.hasPrefix(kept) && heading.hasSuffix(rest) && kept.utf8.count + 1 + rest.utf8.count == heading.utf8.count)
+        #expect(result.contains { $0.headingPath.last == kept })
+        // The rest of the heading is indexed as the section's text.
+        let words = result.map(\.content).joined(separator: " ")
+        #expect(words.contains(String(rest.prefix(200))))
+        // A heading within the limit is untouched.
+        #expect(HeadingLimit.split("Experience at Acme") == ("Experience at Acme", ""))
+        // A first heading that long is the title within the same limit.
+        let titled = try DocumentParser().parse(Array(("# " + heading + "\n\nBody.\n").utf8), path: "long.md")
+        #expect(titled.title == kept)
+    }
+
     @Test func giantParagraphOfSentencesNeverExceedsMaxTokens() throws {
         var generator = TextGenerator(seed: 9)
         let paragraph = (0..<20_000).map { _ in generator.sentence() }.joined(separator: " ")
