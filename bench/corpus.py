@@ -134,9 +134,16 @@ if __name__ == "__main__":
 def pathological_files(seed=1):
     """Files that stress one document's memory and chunking, as name -> text: one 2 MB line, 20,000 one-line
     sections, a 60,000-row table, a 50,000-item list nested 40 deep, 30,000 headings cycling through six levels,
-    and a 150,000-line code block (each within RAGSYNC_MAX_FILE_BYTES' default of 8 MB)."""
+    a 150,000-line code block; and blocks with no end for megabytes: a 1 MB line of brackets, 8 MB of nested
+    emphasis, a 5.6 MB paragraph of CRLF lines, 5.3 MB of lines ended by CR alone, a 2.2 MB table of 20,000 columns,
+    and 20,000 tags over 800 sections (each within RAGSYNC_MAX_FILE_BYTES' default of 8 MB)."""
     rng = random.Random(seed)
     words = ["alpha", "beta", "gamma", "delta", "vector", "index", "daemon", "folder", "markdown", "chunk"]
+    # The later files draw from a generator of their own, so the earlier ones are the same as before they were added.
+    later = random.Random(seed + 1)
+    sections = "\n\n".join("## s%d\n\n%s" % (i, " ".join(later.choice(words) for _ in range(300))) for i in range(800))
+    lines = ["line %d %s" % (i, later.choice(words)) for i in range(300000)]
+    columns = 20000
     return {
         "single-line.md": " ".join(rng.choice(words) for _ in range(330000)),
         "sections.md": "\n\n".join("## s%d\n\nline %d" % (i, i) for i in range(20000)),
@@ -145,4 +152,11 @@ def pathological_files(seed=1):
         "deep-list.md": "".join("  " * min(i % 40, 39) + "- item %d\n" % i for i in range(50000)),
         "many-headings.md": "".join("#" * (1 + i % 6) + " heading %d\n\nbody %d\n\n" % (i, i) for i in range(30000)),
         "code.md": "```\n" + "\n".join("let x%d = %d" % (i, i) for i in range(150000)) + "\n```\n",
+        "brackets.md": "[" * 500000 + "a" + "]" * 500000 + "\n",
+        "nested-emphasis.md": "".join("*" * (i % 50 + 1) + "w" for i in range(300000)) + "\n",
+        "crlf-paragraph.md": "# t\r\n\r\n" + "\r\n".join(lines),
+        "cr-only.md": "# t\r\r" + "\r".join(lines),
+        "wide-table.md": "|" + "|".join("c%d" % i for i in range(columns)) + "|\n|" + "|".join("-" * columns) + "|\n"
+                         + ("|" + "|".join("v" * columns) + "|\n") * 50,
+        "many-tags.md": "---\ntitle: t\ntags: [" + ", ".join("t%d" % i for i in range(20000)) + "]\n---\n\n" + sections,
     }
