@@ -186,3 +186,27 @@ struct MarkdownSegmenterLimitsTests {
         }
     }
 }
+
+extension MarkdownSegmenterLimitsTests {
+    /// A changelog of one tight list, a block quote of many paragraphs or a list with nested items: cut where no
+    /// block ends, between top-level items or quoted lines, they still give the blocks of their whole parse. (A
+    /// single paragraph that long becomes several, with the same text: see above.)
+    @Test(arguments: ["list", "quote", "nested"])
+    func aLongListOrQuoteCutBetweenItsLinesGivesTheBlocksOfItsWholeParse(shape: String) {
+        var generator = TextGenerator(seed: 17)
+        var text = "# Changes\n\n"
+        var item = 0
+        while text.utf8.count < 600_000 {
+            item += 1
+            switch shape {
+            case "list": text += "- \(item): \(generator.sentence())\n"
+            case "quote": text += "> \(generator.sentence())\n>\n"
+            default: text += "- \(item): \(generator.sentence())\n  - detail \(generator.sentence())\n    continued\n"
+            }
+        }
+        text += "\nAfter.\n"
+        let pieces = MarkdownSegmenter.pieces(of: text)
+        #expect(pieces.count > 3)
+        #expect(CmarkTreeConverter.blocks(parsing: text) == CmarkTreeConverter.blocks(parsing: text, inPieces: false))
+    }
+}
