@@ -39,9 +39,10 @@ public struct DocumentParser: Sendable {
             frontmatter.warnings.append("the `---` on line 1 opens frontmatter that is never closed; read as markdown")
         }
         let blocks = MarkdownDocument(parsing: split.body).blocks
+        let title = frontmatter.title ?? Self.firstHeading(in: blocks) ?? Self.title(fromPath: path)
         return ParsedDocument(
             path: path,
-            title: HeadingLimit.split(frontmatter.title ?? Self.firstHeading(in: blocks) ?? Self.title(fromPath: path)).kept,
+            title: HeadingLimit.split(title).kept,
             category: frontmatter.category,
             tags: frontmatter.tags,
             extraMetadata: frontmatter.extraMetadata,

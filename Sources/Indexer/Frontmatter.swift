@@ -38,7 +38,8 @@ public struct Frontmatter: Sendable, Equatable {
             throw DocumentParseError(
                 .frontmatterTooLarge,
                 "frontmatter is \(yaml.utf8.count / 1024) KB, more than the \(Self.byteLimit / 1024) KB ragsync reads "
-                    + "(line \(firstLine)); keep title, category, tags and short values there and move long data into the body",
+                    + "(line \(firstLine)); keep title, category, tags and short values there "
+                    + "and move long data into the body",
                 path: path,
                 line: firstLine
             )

@@ -136,7 +136,9 @@ enum MarkdownSegmenter {
         }
 
         /// Ends the piece before `index`; the next starts there, after `nextPrefix`.
-        private mutating func cut(at index: String.Index, nextPrefix: String = "", parsesTables nextParsesTables: Bool = true) {
+        private mutating func cut(
+            at index: String.Index, nextPrefix: String = "", parsesTables nextParsesTables: Bool = true
+        ) {
             if pieceStart < index {
                 pieces.append(Piece(text: prefix + text[pieceStart..<index], parsesTables: parsesTables))
             }
@@ -155,7 +157,8 @@ enum MarkdownSegmenter {
                 let end = MarkdownSegmenter.segmentEnd(in: line, from: start)
                 // Sliced by Unicode scalars: the end may fall inside a character (a letter and its accent).
                 let segment = Substring(line.unicodeScalars[start..<end])
-                pieces.append(Piece(text: String(segment), parsesTables: !MarkdownSegmenter.hasTooManyCells(segment.utf8)))
+                let tables = !MarkdownSegmenter.hasTooManyCells(segment.utf8)
+                pieces.append(Piece(text: String(segment), parsesTables: tables))
                 start = end
             }
             pieceStart = line.endIndex
@@ -166,7 +169,9 @@ enum MarkdownSegmenter {
     }
 
     /// Where the line starting at `start` ends: before and after its line ending (`\n`, `\r\n` or `\r`).
-    private static func lineBounds(in text: String, from start: String.Index) -> (contentEnd: String.Index, lineEnd: String.Index) {
+    private static func lineBounds(
+        in text: String, from start: String.Index
+    ) -> (contentEnd: String.Index, lineEnd: String.Index) {
         let utf8 = text.utf8
         var index = start
         while index < utf8.endIndex {

@@ -158,31 +158,40 @@ struct MarkdownSegmenterLimitsTests {
         for round in 0..<4 {
             let context = "seed \(seed) (RAGSYNC_SIM_SEED=\(seed)) round \(round)"
             let lineEnding = ["\n", "\r\n", "\r"].randomElement(using: &random) ?? "\n"
-            var text = ""
-            while text.utf8.count < 700_000 {
-                switch Int.random(in: 0..<7, using: &random) {
-                case 0: text += "## \(words.sentence())" + lineEnding + lineEnding + words.paragraph() + lineEnding + lineEnding
-                case 1:
-                    for _ in 0..<Int.random(in: 1_000...12_000, using: &random) { text += "\(words.word()): \(words.sentence())" + lineEnding }
-                case 2:
-                    for _ in 0..<Int.random(in: 100...3_000, using: &random) {
-                        text += String(repeating: "  ", count: Int.random(in: 0...3, using: &random)) + "- \(words.sentence())" + lineEnding
-                    }
-                case 3:
-                    let unit = ["[", "*a ", "~~b ", "e\u{301}", "\(words.word()) "].randomElement(using: &random) ?? "["
-                    text += String(repeating: unit, count: Int.random(in: 20_000...200_000, using: &random)) + lineEnding
-                case 4: text += "```" + lineEnding + words.paragraph() + lineEnding + "```" + lineEnding
-                case 5:
-                    for _ in 0..<Int.random(in: 10...2_000, using: &random) { text += "> \(words.sentence())" + lineEnding }
-                default: text += lineEnding
-                }
+            var lines: [String] = []
+            var bytes = 0
+            while bytes < 700_000 {
+                let fragment = Self.randomFragment(random: &random, words: &words)
+                bytes += fragment.reduce(0) { $0 + $1.utf8.count + 1 }
+                lines += fragment
             }
+            let text = lines.joined(separator: lineEnding) + lineEnding
             let pieces = MarkdownSegmenter.pieces(of: text)
-            #expect(pieces.map(\.text).joined().unicodeScalars.elementsEqual(text.unicodeScalars), "\(context): pieces are not the text")
+            let joined = pieces.map(\.text).joined()
+            #expect(joined.unicodeScalars.elementsEqual(text.unicodeScalars), "\(context): pieces are not the text")
             if let large = pieces.first(where: { $0.text.utf8.count > Self.largestPiece }) {
                 Issue.record("\(context): a piece of \(large.text.utf8.count) bytes")
             }
             #expect(!CmarkTreeConverter.blocks(parsing: text).isEmpty, "\(context)")
+        }
+    }
+
+    /// The lines of one random block: a section, a paragraph of up to 12,000 lines, a list with nested items, a line
+    /// of up to 800 KB of one unit, fenced code, a block quote, or a blank line.
+    private static func randomFragment(random: inout SeededGenerator, words: inout TextGenerator) -> [String] {
+        switch Int.random(in: 0..<7, using: &random) {
+        case 0: return ["## \(words.sentence())", "", words.paragraph(), ""]
+        case 1: return (0..<Int.random(in: 1_000...12_000, using: &random)).map { _ in "\(words.word()): \(words.sentence())" }
+        case 2:
+            return (0..<Int.random(in: 100...3_000, using: &random)).map { _ in
+                String(repeating: "  ", count: Int.random(in: 0...3, using: &random)) + "- \(words.sentence())"
+            }
+        case 3:
+            let unit = ["[", "*a ", "~~b ", "e\u{301}", "\(words.word()) "].randomElement(using: &random) ?? "["
+            return [String(repeating: unit, count: Int.random(in: 20_000...200_000, using: &random))]
+        case 4: return ["```", words.paragraph(), "```"]
+        case 5: return (0..<Int.random(in: 10...2_000, using: &random)).map { _ in "> \(words.sentence())" }
+        default: return [""]
         }
     }
 }
