@@ -88,7 +88,7 @@ enum MarkdownSegmenter {
                         continue
                     }
                 }
-                if fence == nil, MarkdownSegmenter.hasTooManyCells(line.utf8) { parsesTables = false }
+                if parsesTables, fence == nil, MarkdownSegmenter.hasTooManyCells(line.utf8) { parsesTables = false }
                 bytesInPiece += wholeLine.utf8.count
                 previous = line
                 previousLine = wholeLine
