@@ -18,7 +18,8 @@ Control endpoints for tests:
     GET  /_stats   -> {"requests": n, "inputs": n, "input_texts_total_chars": n}
     POST /_reset   zeroes the counters and clears faults
     POST /_faults  {"mode": "429"|"500"|"slow"|"malformed"|"wrong_dimension"|"close"|"401",
-                    "count": k (next k embedding requests; -1 = until reset), "retry_after": s, "delay_ms": n}
+                    "count": k (next k embedding requests; -1 = until reset), "retry_after": s, "delay_ms": n,
+                    "after": m (the fault starts after m more requests are served; default 0)}
 Faulted requests count in "requests" but not in "inputs".
 """
 
@@ -64,6 +65,9 @@ class State:
             self.requests += 1
             fault = self.fault
             if fault is None or fault["count"] == 0:
+                return None
+            if fault["after"] > 0:
+                fault["after"] -= 1
                 return None
             if fault["count"] > 0:
                 fault["count"] -= 1
@@ -207,6 +211,7 @@ class Handler(BaseHTTPRequestHandler):
                 "count": int(request.get("count", 1)),
                 "retry_after": request.get("retry_after"),
                 "delay_ms": int(request.get("delay_ms", 1000)),
+                "after": int(request.get("after", 0)),
             }
         except (ValueError, KeyError, TypeError) as error:
             self.send_json(400, openai_error("bad fault: %s" % error))

@@ -298,14 +298,56 @@ public struct DocumentStore: Sendable {
         ).scalarInt
     }
 
-    /// Deletes the outline vectors no document refers to any more: ragsync's own leftovers after edits and deletions,
-    /// not damage. Every full pass runs it (1-3 ms at 2,437 outlines).
-    public func deleteUnusedOutlineEmbeddings() async throws {
+    /// Deletes ragsync's own leftovers, not damage, in one round trip: the outline vectors no document refers to any
+    /// more (after edits and deletions), and vectors staged over an hour ago (by a pass that stopped before its
+    /// write, or whose cleanup failed). Every full pass runs it (1-3 ms at 2,437 outlines).
+    public func deleteLeftoverVectors() async throws {
+        _ = try await client.withConnection { connection in
+            try connection.pipeline([
+                PostgresStatement(
+                    """
+                    DELETE FROM ragsync_outline_embeddings o
+                    WHERE NOT EXISTS (SELECT 1 FROM ragsync_documents d WHERE d.outline_hash = o.outline_hash)
+                    """),
+                PostgresStatement(
+                    "DELETE FROM ragsync_staged_embeddings WHERE staged_at < now() - interval '1 hour'"),
+            ])
+        }
+    }
+
+    /// Stores vectors of chunks about to be written, by chunk hash, outside any document's transaction: a document
+    /// of thousands of new chunks is embedded slice by slice, and each slice waits here instead of in memory until
+    /// its transaction copies it (``DocumentWriter``). Staging a hash again replaces its vector.
+    ///
+    /// Until they are unstaged, ``embeddedHashes(among:outlines:)`` counts these hashes as embedded, so a pass that
+    /// stopped before its write sends none of them again.
+    /// - Parameters:
+    ///   - hashes: chunk hashes, one per vector.
+    ///   - vectors: ``model``'s vectors, in the order of `hashes`.
+    public func stageEmbeddings(hashes: [String], vectors: [[Float]]) async throws {
+        // A hash once: one statement cannot update a row twice.
+        var seen = Set<String>()
+        let rows = zip(hashes, vectors).filter { seen.insert($0.0).inserted }
+        guard !rows.isEmpty else { return }
+        // One statement per slice, so no parameter holds more than a slice's vectors encoded (see DocumentWriter).
+        let statements = rows.slices(of: DocumentWriter.rowsPerStatement).map { slice in
+            PostgresStatement(
+                """
+                INSERT INTO ragsync_staged_embeddings (content_hash, embedding_model, embedding)
+                SELECT t.hash, $3, t.v FROM unnest($1::text[], $2::vector[]) AS t(hash, v)
+                ON CONFLICT (content_hash, embedding_model) DO UPDATE
+                SET embedding = EXCLUDED.embedding, staged_at = EXCLUDED.staged_at
+                """, [PostgresArray(slice.map(\.0)), schema.vectorParameter(slice.map(\.1)), model])
+        }
+        _ = try await client.withConnection { connection in try connection.pipeline(statements) }
+    }
+
+    /// Deletes staged vectors (``stageEmbeddings(hashes:vectors:)``) once the documents that needed them committed.
+    public func unstageEmbeddings(hashes: [String]) async throws {
+        guard !hashes.isEmpty else { return }
         try await client.query(
-            """
-            DELETE FROM ragsync_outline_embeddings o
-            WHERE NOT EXISTS (SELECT 1 FROM ragsync_documents d WHERE d.outline_hash = o.outline_hash)
-            """)
+            "DELETE FROM ragsync_staged_embeddings WHERE content_hash = ANY($1::text[]) AND embedding_model = $2",
+            [PostgresArray(hashes), model])
     }
 
     /// Deletes the embeddings that belong to no chunk (see ``orphanedEmbeddingCount()``).
@@ -334,10 +376,13 @@ public struct DocumentStore: Sendable {
     /// Which of these chunk hashes already have an embedding for ``model`` anywhere in the store, and which of these
     /// outline hashes a vector, both asked in one round trip.
     ///
-    /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database.
+    /// A chunk whose hash is here is never sent to the embedding API: its vector is copied inside the database, from
+    /// a stored embedding or a staged one (``stageEmbeddings(hashes:vectors:)``).
+    /// - Returns: the chunk hashes with an embedding or a staged vector, the outline hashes with a vector, and the
+    ///   chunk hashes with a staged vector (to unstage once written).
     public func embeddedHashes(
         among chunkHashes: [String], outlines outlineHashes: [String] = []
-    ) async throws -> (chunks: Set<String>, outlines: Set<String>) {
+    ) async throws -> (chunks: Set<String>, outlines: Set<String>, staged: Set<String>) {
         var statements: [PostgresStatement] = []
         if !chunkHashes.isEmpty {
             statements.append(PostgresStatement(
@@ -345,6 +390,11 @@ public struct DocumentStore: Sendable {
                 SELECT DISTINCT r.content_hash
                 FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
                 WHERE r.content_hash = ANY($1::text[]) AND e.embedding_model = $2
+                """, [PostgresArray(chunkHashes), model]))
+            statements.append(PostgresStatement(
+                """
+                SELECT content_hash FROM ragsync_staged_embeddings
+                WHERE content_hash = ANY($1::text[]) AND embedding_model = $2
                 """, [PostgresArray(chunkHashes), model]))
         }
         if !outlineHashes.isEmpty {
@@ -354,13 +404,15 @@ public struct DocumentStore: Sendable {
                 WHERE outline_hash = ANY($1::text[]) AND embedding_model = $2
                 """, [PostgresArray(outlineHashes), model]))
         }
-        guard !statements.isEmpty else { return ([], []) }
+        guard !statements.isEmpty else { return ([], [], []) }
         let results = try await client.withConnection { connection in
             try connection.pipeline(statements).map { Set($0.rows.compactMap { $0.first ?? nil }) }
         }
+        let staged = chunkHashes.isEmpty || results.count < 2 ? [] : results[1]
         return (
-            chunks: chunkHashes.isEmpty ? [] : results.first ?? [],
-            outlines: outlineHashes.isEmpty ? [] : results.last ?? [])
+            chunks: chunkHashes.isEmpty ? [] : (results.first ?? []).union(staged),
+            outlines: outlineHashes.isEmpty ? [] : results.last ?? [],
+            staged: staged)
     }
 
     /// Replaces a document's rows with `update` in one transaction.
@@ -435,7 +487,7 @@ public struct DocumentStore: Sendable {
 
     /// `VACUUM (ANALYZE)` of ragsync's tables; the names are the constants above, never input.
     private static func vacuumAnalyze(_ tables: [String], on client: PostgresClient) async throws {
-        try await client.withConnection { connection in
+        _ = try await client.withConnection { connection in
             try connection.execute("VACUUM (ANALYZE) " + tables.joined(separator: ", "))
         }
     }

@@ -384,7 +384,7 @@ struct DocumentWriter {
     }
 
     /// The writes of the embeddings of chunks that have none for the model: the vectors given, or copies of a stored
-    /// embedding with the same chunk hash.
+    /// embedding with the same chunk hash, or else of a staged one (``DocumentStore/stageEmbeddings(hashes:vectors:)``).
     ///
     /// Only the copies return rows: the hashes of chunks no stored embedding was found for (none, unless one was
     /// deleted since the plan was made), which ``replace(_:followedBy:on:)`` reports.
@@ -413,8 +413,14 @@ struct DocumentWriter {
                     SELECT t.id::\(idType), source.embedding, $3
                     FROM t
                     CROSS JOIN LATERAL (
-                        SELECT e.embedding FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
-                        WHERE r.content_hash = t.hash AND e.embedding_model = $3 LIMIT 1
+                        -- The staged vectors are read only for a hash no stored embedding has (the Append stops at
+                        -- the first row).
+                        (SELECT e.embedding FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
+                         WHERE r.content_hash = t.hash AND e.embedding_model = $3 LIMIT 1)
+                        UNION ALL
+                        (SELECT s.embedding FROM ragsync_staged_embeddings s
+                         WHERE s.content_hash = t.hash AND s.embedding_model = $3)
+                        LIMIT 1
                     ) AS source
                     RETURNING chunk_id
                 )

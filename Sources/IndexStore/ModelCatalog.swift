@@ -76,6 +76,7 @@ public struct ModelCatalog: Sendable {
                             + "delete the old ones with `ragsync prune --model \(model)`")
                 }
                 try connection.query("DELETE FROM ragsync_outline_embeddings WHERE embedding_model = $1", [model])
+                try connection.query("DELETE FROM ragsync_staged_embeddings WHERE embedding_model = $1", [model])
             }
             try connection.query(
                 """
@@ -174,6 +175,7 @@ public struct ModelCatalog: Sendable {
                 "DELETE FROM chunk_embeddings WHERE embedding_model = $1", [model]
             ).affectedRowCount
             try connection.query("DELETE FROM ragsync_outline_embeddings WHERE embedding_model = $1", [model])
+            try connection.query("DELETE FROM ragsync_staged_embeddings WHERE embedding_model = $1", [model])
             guard known > 0 || deleted > 0 else {
                 throw StoreError(
                     .unknownModel,

@@ -145,7 +145,26 @@ public struct SchemaMigrator: Sendable {
         Migration(version: 12, name: "embeddings of any dimension, one vector index per model", apply: allowEveryDimension),
         Migration(version: 13, name: "a stat cache: each document's file stamp", apply: addFileStamps),
         Migration(version: 14, name: "a count of other writers' writes, so a clean store skips the drift scan", apply: countForeignWrites),
+        Migration(version: 15, name: "vectors staged while a large document is embedded", apply: createStagedEmbeddings),
     ]
+
+    /// Vectors of a document too large to hold them all (thousands of new chunks), stored slice by slice as they are
+    /// embedded and copied by hash when the document is written (``DocumentStore/stageEmbeddings(hashes:vectors:)``).
+    ///
+    /// Unlogged: the vectors are written once more by the document's transaction, so they cost no WAL here, and the
+    /// table is empty after a crash of the server, which the writer answers by embedding again what it misses.
+    private static func createStagedEmbeddings(_ connection: PostgresConnection, dimensions: Int) throws {
+        try connection.execute(
+            """
+            CREATE UNLOGGED TABLE IF NOT EXISTS ragsync_staged_embeddings (
+                content_hash text NOT NULL,
+                embedding_model text NOT NULL,
+                embedding vector NOT NULL,
+                staged_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (content_hash, embedding_model)
+            )
+            """)
+    }
 
     private static func countForeignWrites(_ connection: PostgresConnection, dimensions: Int) throws {
         try ForeignWriteCounter.create(on: connection)

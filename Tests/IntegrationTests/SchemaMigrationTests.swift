@@ -15,7 +15,7 @@ struct SchemaMigrationTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
-            #expect(report.appliedVersions == Array(1...14))
+            #expect(report.appliedVersions == Array(1...15))
             #expect(report.schema.chunkIdType == .uuid)
             // Any model's vectors fit: the column is untyped, and each model's dimension is recorded.
             #expect(report.schema.embeddingDimensions == nil)
@@ -26,7 +26,7 @@ struct SchemaMigrationTests {
                 tables == [
                     "chunk_embeddings", "document_chunks", "query_logs", "ragsync_chunk_search", "ragsync_chunks", "ragsync_documents",
                     "ragsync_drift_checks", "ragsync_foreign_writes", "ragsync_frequent_lexemes", "ragsync_models", "ragsync_outline_embeddings", "ragsync_schema_migrations",
-                    "ragsync_settings", "ragsync_sources", "ragsync_vector_index",
+                    "ragsync_settings", "ragsync_sources", "ragsync_staged_embeddings", "ragsync_vector_index",
                 ])
             let functions = Set(
                 try await client.query(
@@ -64,7 +64,7 @@ struct SchemaMigrationTests {
 
             let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: logger)
 
-            #expect(report.appliedVersions == Array(1...14))
+            #expect(report.appliedVersions == Array(1...15))
             #expect(try await rowCounts(client) == before)
             #expect(before == [2, 1, 1])
             #expect(try await client.query("SELECT embedding::text FROM chunk_embeddings").scalar == vectorBefore)

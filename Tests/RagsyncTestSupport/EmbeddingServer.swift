@@ -148,8 +148,11 @@ public final class EmbeddingServerProcess: @unchecked Sendable {  // mutable sta
     ///   - count: how many following embedding requests get the fault; -1 until `reset()`.
     ///   - retryAfter: the `Retry-After` seconds of a 429.
     ///   - delayMs: the delay of `slow`.
-    public func injectFault(mode: String, count: Int = 1, retryAfter: Int? = nil, delayMs: Int? = nil) async throws {
-        var body: [String: Any] = ["mode": mode, "count": count]
+    ///   - after: requests served normally before the fault starts.
+    public func injectFault(
+        mode: String, count: Int = 1, retryAfter: Int? = nil, delayMs: Int? = nil, after: Int = 0
+    ) async throws {
+        var body: [String: Any] = ["mode": mode, "count": count, "after": after]
         if let retryAfter { body["retry_after"] = retryAfter }
         if let delayMs { body["delay_ms"] = delayMs }
         _ = try await control("POST", "/_faults", body: body)

@@ -32,6 +32,11 @@ public struct SyncEngine: Sendable {
     /// With one malloc arena and relative relocations packed (see the Makefile), 35 took 49 MB in 7.6-8.0 s against
     /// 52-56 MB for 50.
     public var documentsPerBatch = 35
+    /// Bytes of new vectors one batch holds at most: 12 MB, 2,048 vectors of 1,536 dimensions (one OpenAI request's
+    /// worth). A batch with more, which takes a document of thousands of new chunks, embeds its chunks in slices of
+    /// that many and stages each slice in the store for its transaction to copy (``DocumentStore/stageEmbeddings``):
+    /// an 8.2 MB file of 8,539 chunks held 52 MB of vectors until its transaction.
+    public var heldVectorBytes = 12 << 20
     /// Stores on connections of their own that write the batches of a pass of several, two transactions at a time:
     /// PostgreSQL's work is most of a cold index, and one connection kept one core busy. Empty: ``store`` writes.
     public var bulkWriters: [DocumentStore] = []
@@ -268,7 +273,7 @@ public struct SyncEngine: Sendable {
         // Without a digest (a record has no stamp yet, e.g. right after a cold index of new files, or a failure) the
         // records are needed: read now, beside the walk.
         if stampDigest == nil { records = try await store.documents() }
-        try await store.deleteUnusedOutlineEmbeddings()
+        try await store.deleteLeftoverVectors()
         return (records, stampDigest, try await store.checkDrift())
     }
 
@@ -279,6 +284,11 @@ public struct SyncEngine: Sendable {
         var failures: [(path: String, hash: String?, error: String, description: String)] = []
         /// The vectors just embedded, by chunk hash.
         var vectors: [String: [Float]] = [:]
+        /// Chunk hashes just embedded whose vectors are staged in the store instead (``heldVectorBytes``).
+        var staged: Set<String> = []
+        /// Chunk hashes whose staged vectors this batch's transaction copies, then unstages: ``staged``, and those of
+        /// a pass that stopped before writing them.
+        var toUnstage: Set<String> = []
         /// Vectors embedded by earlier batches still being written, which this batch writes instead of copying.
         var carried: [String: [Float]] = [:]
         /// Set when the embedding service failed for this batch or an earlier one: nothing is written.
@@ -386,6 +396,7 @@ public struct SyncEngine: Sendable {
                 among: hashes, outlines: Array(Set(batch.documents.compactMap(\.outline?.hash))))
             try await embedMissing(
                 in: &batch, alreadyEmbedded: stored.chunks.union(stored.outlines).union(inFlight.keys))
+            batch.toUnstage = batch.staged.union(stored.staged)
             // What an earlier batch in flight embedded is written with this batch's rows, not copied from the store.
             for hash in hashes + batch.documents.compactMap(\.outline?.hash) where batch.vectors[hash] == nil {
                 if let vector = inFlight[hash] { batch.carried[hash] = vector }
@@ -434,6 +445,7 @@ public struct SyncEngine: Sendable {
         let documents = batch.documents
         guard batch.outage == nil, !documents.isEmpty else { return nil }
         var vectors = batch.vectors.merging(batch.carried) { own, _ in own }
+        var toUnstage = batch.toUnstage
         var reembedded = Set<String>()
         try Task.checkCancellation()
         let started = ContinuousClock.now
@@ -445,10 +457,21 @@ public struct SyncEngine: Sendable {
             let texts = Dictionary(
                 documents.flatMap { $0.chunks.map { ($0.contentHash.hex, $0.text) } }, uniquingKeysWith: { first, _ in first })
             let missing = hashes.compactMap { hash in texts[hash].map { (hash: hash, text: $0) } }
-            let response = try await embedder.embed(missing.map(\.text))
-            for (chunk, vector) in zip(missing, response.vectors) { vectors[chunk.hash] = vector }
+            let again = try await embed(chunks: missing, outlines: [])
+            vectors.merge(again.held) { _, new in new }
+            toUnstage.formUnion(again.staged)
             reembedded = Set(missing.map(\.hash))
             results = try await writer.replace(documents.map { $0.update(vectors: vectors) })
+        }
+        if !toUnstage.isEmpty {
+            // The stored embeddings stand for them now. Left behind, they are reused or deleted within the hour.
+            do {
+                try await writer.unstageEmbeddings(hashes: Array(toUnstage))
+            } catch {
+                logger.warning(
+                    "could not delete \(toUnstage.count) staged vector(s) after writing them: \(error); a full pass deletes them within the hour",
+                    metadata: ["action": "unstage", "error": "\(error)"])
+            }
         }
         return WrittenBatch(
             results: results, reembedded: reembedded,
@@ -473,7 +496,7 @@ public struct SyncEngine: Sendable {
         summary.chunksEmbedded += written.reembedded.count
         for (document, result) in zip(documents, written.results) {
             let embedded = Set(document.chunks.map(\.contentHash.hex)).filter {
-                batch.vectors[$0] != nil || written.reembedded.contains($0)
+                batch.vectors[$0] != nil || batch.staged.contains($0) || written.reembedded.contains($0)
             }
             log(document, result, embedded: embedded.count,
                 milliseconds: written.milliseconds, batch: documents.count)
@@ -492,14 +515,49 @@ public struct SyncEngine: Sendable {
         let outlines = EmbeddingPlan(
             chunks: batch.documents.compactMap { $0.outline.map { ($0.hash, $0.text) } }, alreadyEmbedded: alreadyEmbedded)
         batch.reused += chunks.reused
-        let texts = chunks.texts + outlines.texts
-        guard !texts.isEmpty else { return }
-        let response = try await embedder.embed(texts)
+        let vectors = try await embed(
+            chunks: Array(zip(chunks.hashes, chunks.texts)), outlines: Array(zip(outlines.hashes, outlines.texts)))
         batch.embedded += chunks.texts.count
-        batch.tokens += response.promptTokens
-        batch.requests += response.requestCount
-        batch.vectors = Dictionary(
-            zip(chunks.hashes + outlines.hashes, response.vectors), uniquingKeysWith: { first, _ in first })
+        batch.tokens += vectors.promptTokens
+        batch.requests += vectors.requestCount
+        batch.vectors = vectors.held
+        batch.staged = vectors.staged
+    }
+
+    /// Vectors just embedded: in memory, or staged in the store.
+    private struct NewVectors {
+        var held: [String: [Float]] = [:]
+        var staged: Set<String> = []
+        var promptTokens = 0
+        var requestCount = 0
+    }
+
+    /// Embeds chunks and outlines (distinct hashes), holding at most ``heldVectorBytes`` of their vectors: when
+    /// there are more, the chunks are embedded in slices of that size, each staged in the store before the next is
+    /// sent. Outlines, one per document, are held.
+    private func embed(
+        chunks: [(hash: String, text: String)], outlines: [(hash: String, text: String)]
+    ) async throws -> NewVectors {
+        var vectors = NewVectors()
+        var held = chunks + outlines
+        let vectorsPerSlice = max(1, heldVectorBytes / max(1, embedder.dimensions * MemoryLayout<Float>.size))
+        if held.count > vectorsPerSlice {
+            for start in stride(from: 0, to: chunks.count, by: vectorsPerSlice) {
+                let slice = chunks[start..<min(chunks.count, start + vectorsPerSlice)]
+                let response = try await embedder.embed(slice.map(\.text))
+                try await store.stageEmbeddings(hashes: slice.map(\.hash), vectors: response.vectors)
+                vectors.staged.formUnion(slice.map(\.hash))
+                vectors.promptTokens += response.promptTokens
+                vectors.requestCount += response.requestCount
+            }
+            held = outlines
+        }
+        guard !held.isEmpty else { return vectors }
+        let response = try await embedder.embed(held.map(\.text))
+        vectors.promptTokens += response.promptTokens
+        vectors.requestCount += response.requestCount
+        vectors.held = Dictionary(zip(held.map(\.hash), response.vectors), uniquingKeysWith: { first, _ in first })
+        return vectors
     }
 
     /// One journal entry per document written; `duration_ms` is the transaction's, shared by the batch.

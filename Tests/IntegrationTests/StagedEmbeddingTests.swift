@@ -1,0 +1,83 @@
+// ragsync — a document of more new vectors than a batch holds: embedded in slices staged in the store, then copied.
+
+import Foundation
+import Testing
+
+@Suite("Vectors staged while a large document is embedded")
+struct StagedEmbeddingTests {
+    /// Four vectors of the harness's 256 dimensions: a document of about 22 chunks is embedded in six slices.
+    private let fourVectors = 4 * 256 * MemoryLayout<Float>.size
+    private let staged = "SELECT count(*) FROM ragsync_staged_embeddings"
+
+    @Test func aDocumentEmbeddedInStagedSlicesStoresTheVectorsOfOneRequest() async throws {
+        let text = SampleText.longDocument(paragraphs: 120)
+        let whole = try await PipelineHarness.with { harness in
+            try harness.write("long.md", text)
+            _ = try await harness.sync()
+            return try await vectorsByChunk(harness)
+        }
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", text)
+            let summary = try await harness.sync(heldVectorBytes: fourVectors)
+            #expect(summary.failed == 0, "\(summary.failures)")
+            let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
+            #expect(chunks > 12, "the document must need several slices")
+            let stats = try await harness.takeStats()
+            // Every chunk once, in slices of four, and the outline in a request of its own.
+            #expect(stats.inputs == chunks + 1)
+            #expect(stats.requests == (chunks + 3) / 4 + 1)
+            #expect(summary.chunksEmbedded == chunks)
+            #expect(try await vectorsByChunk(harness) == whole)
+            #expect(try await harness.count(staged) == 0, "staged vectors are deleted once written")
+        }
+    }
+
+    @Test func aPassStoppedBetweenSlicesSendsItsStagedChunksNoMore() async throws {
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", SampleText.longDocument(paragraphs: 120))
+            // Two slices are embedded and staged; the third request is refused.
+            try await harness.server.injectFault(mode: "401", count: 1, after: 2)
+            let stopped = try await harness.sync(heldVectorBytes: fourVectors)
+            #expect(stopped.deferred == ["long.md"])
+            #expect(try await harness.count("SELECT count(*) FROM document_chunks") == 0)
+            #expect(try await harness.count(staged) == 8)
+            _ = try await harness.takeStats()
+
+            let resumed = try await harness.sync(heldVectorBytes: fourVectors)
+            #expect(resumed.failed == 0, "\(resumed.failures)")
+            let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
+            #expect(try await harness.takeStats().inputs == chunks - 8 + 1, "the staged chunks are copied, not sent")
+            #expect(try await harness.count(
+                "SELECT count(*) FROM document_chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.chunk_id)"
+            ) == 0)
+            #expect(try await harness.count(staged) == 0)
+        }
+    }
+
+    @Test func vectorsStagedOverAnHourAgoAreDeletedByAFullPass() async throws {
+        try await PipelineHarness.with { harness in
+            let store = try await harness.store()
+            let vector = [Float](repeating: 0.0625, count: 256)
+            try await store.stageEmbeddings(hashes: ["old", "recent"], vectors: [vector, vector])
+            try await harness.client.query(
+                "UPDATE ragsync_staged_embeddings SET staged_at = now() - interval '61 minutes' WHERE content_hash = 'old'")
+            _ = try await harness.sync()
+            let left = try await harness.client.query("SELECT content_hash FROM ragsync_staged_embeddings").rows
+            #expect(left.map { $0.first ?? nil } == ["recent"])
+        }
+    }
+
+    /// Each chunk's vector as text, by chunk index.
+    private func vectorsByChunk(_ harness: PipelineHarness) async throws -> [String: String] {
+        let rows = try await harness.client.query(
+            """
+            SELECT c.chunk_index::text, e.embedding::text
+            FROM document_chunks c JOIN chunk_embeddings e ON e.chunk_id = c.chunk_id
+            """).rows
+        var vectors: [String: String] = [:]
+        for row in rows {
+            if let index = row.first ?? nil, row.count > 1, let vector = row[1] { vectors[index] = vector }
+        }
+        return vectors
+    }
+}
