@@ -59,9 +59,11 @@ struct PipelineHarness {
     }
 
     /// The engine `sync` runs, on the real file system or another.
+    /// - Parameter wrapEmbedder: gives the engine another provider around the harness's client (a fault of a test's).
     func engine(
         apiKey: String? = nil, maxRetries: Int = 3, environment: [String: String] = [:],
-        fileSystem: any FileSystem = GlibcFileSystem()
+        fileSystem: any FileSystem = GlibcFileSystem(),
+        wrapEmbedder: (any EmbeddingProvider) -> any EmbeddingProvider = { $0 }
     ) async throws -> SyncEngine {
         let configuration = try configuration(apiKey: apiKey, environment: environment)
         let context = try await RagsyncContext.open(
@@ -73,7 +75,7 @@ struct PipelineHarness {
                 maxBackoff: .milliseconds(50), maxRetryAfter: .seconds(2)),
             logger: Logger(label: "test"))
         var engine = try SyncEngine(
-            store: context.store, embedder: embedder, chunker: try context.makeChunker(),
+            store: context.store, embedder: wrapEmbedder(embedder), chunker: try context.makeChunker(),
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
             deletionGuard: configuration.deletionGuard, fileSystem: fileSystem)
         engine.bulkWriters = context.makeBulkWriters()

@@ -1,11 +1,15 @@
 // ragsync — a document of more new vectors than a batch holds: embedded in slices staged in the store, then copied.
 
+import Embedding
 import Foundation
+import IndexStore
+import Postgres
+import RagsyncTestSupport
 import Testing
 
 @Suite("Vectors staged while a large document is embedded")
 struct StagedEmbeddingTests {
-    /// Four vectors of the harness's 256 dimensions: a document of about 22 chunks is embedded in six slices.
+    /// Four vectors of the harness's 256 dimensions: the long document's 32 chunks are embedded in eight slices.
     private let fourVectors = 4 * 256 * MemoryLayout<Float>.size
     private let staged = "SELECT count(*) FROM ragsync_staged_embeddings"
 
@@ -54,6 +58,52 @@ struct StagedEmbeddingTests {
         }
     }
 
+    @Test func stagedVectorsGoneBeforeTheWriteAreEmbeddedAgainAndWritten() async throws {
+        let text = SampleText.longDocument(paragraphs: 120)
+        let whole = try await PipelineHarness.with { harness in
+            try harness.write("long.md", text)
+            _ = try await harness.sync()
+            return try await vectorsByChunk(harness)
+        }
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", text)
+            // The chunks in slices of four, then the outline's request: it comes after the last slice was staged and
+            // before the write.
+            let slices = (whole.count + 3) / 4
+            var engine = try await harness.engine { client in
+                StagedVectorsVanish(client: client, database: harness.client, beforeRequest: slices)
+            }
+            engine.heldVectorBytes = fourVectors
+            let summary = try await engine.reconcile()
+            #expect(summary.failed == 0, "\(summary.failures)")
+            let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
+            #expect(chunks == whole.count)
+            #expect(try await harness.takeStats().inputs == 2 * chunks + 1, "every chunk embedded again, once")
+            #expect(try await vectorsByChunk(harness) == whole)
+            #expect(try await harness.count(staged) == 0)
+        }
+    }
+
+    @Test(arguments: ["origin-uuid", "origin-integer"])
+    func aWriteCopiesAStagedVectorWhenNoStoredEmbeddingHasItsHash(fixture: String) async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let client = PostgresClient(url: url)
+            let store = try await OriginFixture.migratedStore(fixture, into: client, model: "pipeline-test")
+            var vector = [Float](repeating: 0, count: 1536)
+            vector[7] = 1
+            try await store.stageEmbeddings(hashes: ["staged-hash"], vectors: [vector])
+            try await store.replace(DocumentUpdate(
+                sourceFile: "staged.md", contentHash: "hash-staged", byteCount: 10, title: "Staged", category: nil,
+                chunks: [ChunkRow(index: 0, content: "copied", contentHash: "staged-hash", metadataJSON: "{}", vector: nil)]))
+            let stored = try await client.query(
+                """
+                SELECT e.embedding = $1::vector FROM document_chunks c JOIN chunk_embeddings e ON e.chunk_id = c.chunk_id
+                WHERE c.source_file = 'staged.md' AND e.embedding_model = 'pipeline-test'
+                """, [PostgresVector(vector)])
+            #expect(stored.scalar == "t")
+        }
+    }
+
     @Test func vectorsStagedOverAnHourAgoAreDeletedByAFullPass() async throws {
         try await PipelineHarness.with { harness in
             let store = try await harness.store()
@@ -79,5 +129,40 @@ struct StagedEmbeddingTests {
             if let index = row.first ?? nil, row.count > 1, let vector = row[1] { vectors[index] = vector }
         }
         return vectors
+    }
+}
+
+/// The harness's client, except that before one request it deletes every staged vector, as a server crash empties
+/// the unlogged table (or another process's hourly cleanup takes them) between a batch's staging and its write.
+private struct StagedVectorsVanish: EmbeddingProvider {
+    let client: any EmbeddingProvider
+    let database: PostgresClient
+    /// The request (counted from 0) before which the staged vectors go.
+    let beforeRequest: Int
+    private let requests = RequestCounter()
+
+    var model: String { client.model }
+    var dimensions: Int { client.dimensions }
+
+    init(client: any EmbeddingProvider, database: PostgresClient, beforeRequest: Int) {
+        self.client = client
+        self.database = database
+        self.beforeRequest = beforeRequest
+    }
+
+    func embed(_ texts: [String]) async throws(EmbeddingError) -> EmbeddingResponse {
+        if await requests.next() == beforeRequest {
+            _ = try? await database.query("DELETE FROM ragsync_staged_embeddings")
+        }
+        return try await client.embed(texts)
+    }
+}
+
+private actor RequestCounter {
+    private var count = 0
+
+    func next() -> Int {
+        defer { count += 1 }
+        return count
     }
 }
