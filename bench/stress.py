@@ -243,6 +243,9 @@ class Stress:
         })
         if notify:
             env["NOTIFY_SOCKET"] = self.notify.path
+            # The daemon holds three vectors at most: a batch of more stages them in the database, crashes included,
+            # and the clean sync it is compared with holds them all.
+            env["RAGSYNC_MAX_HELD_VECTOR_BYTES"] = str(3 * 256 * 4)
         return env
 
     def fault(self, body):

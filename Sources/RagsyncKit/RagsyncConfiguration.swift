@@ -45,6 +45,9 @@ public struct RagsyncConfiguration: Sendable {
     public var textSearchConfiguration: String
     /// Files larger than this are refused with an error naming the limit (bounded memory).
     public var maxFileBytes: Int
+    /// Bytes of new vectors one batch holds in memory; a document with more has them staged in the database
+    /// (`RAGSYNC_MAX_HELD_VECTOR_BYTES`, ``SyncEngine/heldVectorBytes``).
+    public var maxHeldVectorBytes: Int
     public var logLevel: String
     /// How long one embedding request may take (`RAGSYNC_EMBEDDING_TIMEOUT`, seconds).
     public var embeddingTimeout: Duration
@@ -198,6 +201,9 @@ public struct RagsyncConfiguration: Sendable {
         self.maxFileBytes = try Self.integer(
             environment["RAGSYNC_MAX_FILE_BYTES"], default: 8 * 1024 * 1024, range: 1024...1_073_741_824,
             setting: "RAGSYNC_MAX_FILE_BYTES")
+        self.maxHeldVectorBytes = try Self.integer(
+            environment["RAGSYNC_MAX_HELD_VECTOR_BYTES"], default: 12 * 1024 * 1024, range: 1024...1_073_741_824,
+            setting: "RAGSYNC_MAX_HELD_VECTOR_BYTES")
         let level = (value(overrides.logLevel, "RAGSYNC_LOG_LEVEL") ?? "info").lowercased()
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
             throw ConfigurationError(

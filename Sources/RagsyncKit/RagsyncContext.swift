@@ -209,6 +209,7 @@ public struct RagsyncContext: Sendable {
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: logger,
             deletionGuard: configuration.deletionGuard)
         engine.bulkWriters = makeBulkWriters()
+        engine.heldVectorBytes = configuration.maxHeldVectorBytes
         return engine
     }
 

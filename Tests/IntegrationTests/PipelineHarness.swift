@@ -48,14 +48,11 @@ struct PipelineHarness {
     /// - Parameters:
     ///   - scope: what to reconcile, as a watcher's batch names it; everything by default.
     ///   - environment: settings added to the harness's own.
-    ///   - heldVectorBytes: the engine's ``SyncEngine/heldVectorBytes``; its default when nil.
     func sync(
         apiKey: String? = nil, maxRetries: Int = 3, scope: ChangeBatch = ChangeBatch(isFullReconcile: true),
-        environment: [String: String] = [:], heldVectorBytes: Int? = nil
+        environment: [String: String] = [:]
     ) async throws -> SyncSummary {
-        var engine = try await engine(apiKey: apiKey, maxRetries: maxRetries, environment: environment)
-        if let heldVectorBytes { engine.heldVectorBytes = heldVectorBytes }
-        return try await engine.reconcile(scope)
+        try await engine(apiKey: apiKey, maxRetries: maxRetries, environment: environment).reconcile(scope)
     }
 
     /// The engine `sync` runs, on the real file system or another.
@@ -79,6 +76,7 @@ struct PipelineHarness {
             contentDirectory: configuration.contentDirectory, maxFileBytes: configuration.maxFileBytes, logger: Logger(label: "test"),
             deletionGuard: configuration.deletionGuard, fileSystem: fileSystem)
         engine.bulkWriters = context.makeBulkWriters()
+        engine.heldVectorBytes = configuration.maxHeldVectorBytes
         return engine
     }
 

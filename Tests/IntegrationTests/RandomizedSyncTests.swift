@@ -32,11 +32,11 @@ struct RandomizedSyncTests {
                 if ProcessInfo.processInfo.environment["RAGSYNC_SIM_TRACE"] != nil { print("step \(step): \(touched)") }
                 let scope = Workload.scope(covering: touched, &random)
                 let before = try await storedChunkHashes(harness)
-                // Every other pass or so holds two vectors at most, so a document of three chunks is staged.
-                let heldVectorBytes = random.next() % 2 == 0 ? 2 * 256 * MemoryLayout<Float>.size : nil
-                // rm -r of most of a small tree is part of the workload, not a mistake to refuse.
-                let summary = try await harness.sync(
-                    scope: scope, environment: ["RAGSYNC_MAX_DELETE": "all"], heldVectorBytes: heldVectorBytes)
+                // rm -r of most of a small tree is part of the workload, not a mistake to refuse. Every other pass or so
+                // holds two vectors at most, so a document of three chunks is staged.
+                var environment = ["RAGSYNC_MAX_DELETE": "all"]
+                if random.next() % 2 == 0 { environment["RAGSYNC_MAX_HELD_VECTOR_BYTES"] = "\(2 * 256 * 4)" }
+                let summary = try await harness.sync(scope: scope, environment: environment)
                 let embedded = try await harness.takeStats().inputs
                 let after = try await storedChunkHashes(harness)
                 let context = "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed)), step \(step), \(touched.description)"

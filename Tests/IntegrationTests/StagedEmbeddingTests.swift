@@ -4,13 +4,14 @@ import Embedding
 import Foundation
 import IndexStore
 import Postgres
+import RagsyncKit
 import RagsyncTestSupport
 import Testing
 
 @Suite("Vectors staged while a large document is embedded")
 struct StagedEmbeddingTests {
     /// Four vectors of the harness's 256 dimensions: the long document's 32 chunks are embedded in eight slices.
-    private let fourVectors = 4 * 256 * MemoryLayout<Float>.size
+    private let fourVectors = ["RAGSYNC_MAX_HELD_VECTOR_BYTES": "\(4 * 256 * 4)"]
     private let staged = "SELECT count(*) FROM ragsync_staged_embeddings"
 
     @Test func aDocumentEmbeddedInStagedSlicesStoresTheVectorsOfOneRequest() async throws {
@@ -22,7 +23,7 @@ struct StagedEmbeddingTests {
         }
         try await PipelineHarness.with { harness in
             try harness.write("long.md", text)
-            let summary = try await harness.sync(heldVectorBytes: fourVectors)
+            let summary = try await harness.sync(environment: fourVectors)
             #expect(summary.failed == 0, "\(summary.failures)")
             let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
             #expect(chunks > 12, "the document must need several slices")
@@ -41,13 +42,13 @@ struct StagedEmbeddingTests {
             try harness.write("long.md", SampleText.longDocument(paragraphs: 120))
             // Two slices are embedded and staged; the third request is refused.
             try await harness.server.injectFault(mode: "401", count: 1, after: 2)
-            let stopped = try await harness.sync(heldVectorBytes: fourVectors)
+            let stopped = try await harness.sync(environment: fourVectors)
             #expect(stopped.deferred == ["long.md"])
             #expect(try await harness.count("SELECT count(*) FROM document_chunks") == 0)
             #expect(try await harness.count(staged) == 8)
             _ = try await harness.takeStats()
 
-            let resumed = try await harness.sync(heldVectorBytes: fourVectors)
+            let resumed = try await harness.sync(environment: fourVectors)
             #expect(resumed.failed == 0, "\(resumed.failures)")
             let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
             #expect(try await harness.takeStats().inputs == chunks - 8 + 1, "the staged chunks are copied, not sent")
@@ -70,10 +71,9 @@ struct StagedEmbeddingTests {
             // The chunks in slices of four, then the outline's request: it comes after the last slice was staged and
             // before the write.
             let slices = (whole.count + 3) / 4
-            var engine = try await harness.engine { client in
+            let engine = try await harness.engine(environment: fourVectors) { client in
                 StagedVectorsVanish(client: client, database: harness.client, beforeRequest: slices)
             }
-            engine.heldVectorBytes = fourVectors
             let summary = try await engine.reconcile()
             #expect(summary.failed == 0, "\(summary.failures)")
             let chunks = try await harness.count("SELECT count(*) FROM document_chunks")
@@ -114,6 +114,16 @@ struct StagedEmbeddingTests {
             _ = try await harness.sync()
             let left = try await harness.client.query("SELECT content_hash FROM ragsync_staged_embeddings").rows
             #expect(left.map { $0.first ?? nil } == ["recent"])
+        }
+    }
+
+    @Test func aHeldVectorLimitUnderAKilobyteIsRefusedNamingTheSetting() throws {
+        #expect {
+            try RagsyncConfiguration(environment: [
+                "DATABASE_URL": "postgresql://u@localhost/db", "RAGSYNC_MAX_HELD_VECTOR_BYTES": "1000",
+            ])
+        } throws: { error in
+            "\(error)".contains("RAGSYNC_MAX_HELD_VECTOR_BYTES") && "\(error)".contains("1000")
         }
     }
 

@@ -32,10 +32,11 @@ public struct SyncEngine: Sendable {
     /// With one malloc arena and relative relocations packed (see the Makefile), 35 took 49 MB in 7.6-8.0 s against
     /// 52-56 MB for 50.
     public var documentsPerBatch = 35
-    /// Bytes of new vectors one batch holds at most: 12 MB, 2,048 vectors of 1,536 dimensions (one OpenAI request's
-    /// worth). A batch with more, which takes a document of thousands of new chunks, embeds its chunks in slices of
-    /// that many and stages each slice in the store for its transaction to copy (``DocumentStore/stageEmbeddings``):
-    /// an 8.2 MB file of 8,539 chunks held 52 MB of vectors until its transaction.
+    /// Bytes of new vectors one batch holds at most (`RAGSYNC_MAX_HELD_VECTOR_BYTES`): by default 12 MiB, 2,048
+    /// vectors of 1,536 dimensions (one OpenAI request's worth). A batch with more, which takes a document of
+    /// thousands of new chunks, embeds its chunks in slices of that many and stages each slice in the store for its
+    /// transaction to copy (``DocumentStore/stageEmbeddings``): an 8.2 MB file of 8,539 chunks held 52 MB of vectors
+    /// until its transaction.
     public var heldVectorBytes = 12 << 20
     /// Stores on connections of their own that write the batches of a pass of several, two transactions at a time:
     /// PostgreSQL's work is most of a cold index, and one connection kept one core busy. Empty: ``store`` writes.
