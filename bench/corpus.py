@@ -136,7 +136,8 @@ def pathological_files(seed=1):
     sections, a 60,000-row table, a 50,000-item list nested 40 deep, 30,000 headings cycling through six levels,
     a 150,000-line code block; and blocks with no end for megabytes: a 1 MB line of brackets, 8 MB of nested
     emphasis, a 5.6 MB paragraph of CRLF lines, 5.3 MB of lines ended by CR alone, a 2.2 MB table of 20,000 columns,
-    and 20,000 tags over 800 sections (each within RAGSYNC_MAX_FILE_BYTES' default of 8 MB)."""
+    and 20,000 tags over 800 sections; and millions of tiny blocks: 8.1 MB of one-letter paragraphs and 8 MB of
+    empty fenced code blocks (each within RAGSYNC_MAX_FILE_BYTES' default of 8 MB)."""
     rng = random.Random(seed)
     words = ["alpha", "beta", "gamma", "delta", "vector", "index", "daemon", "folder", "markdown", "chunk"]
     # The later files draw from a generator of their own, so the earlier ones are the same as before they were added.
@@ -159,4 +160,6 @@ def pathological_files(seed=1):
         "wide-table.md": "|" + "|".join("c%d" % i for i in range(columns)) + "|\n|" + "|".join("-" * columns) + "|\n"
                          + ("|" + "|".join("v" * columns) + "|\n") * 50,
         "many-tags.md": "---\ntitle: t\ntags: [" + ", ".join("t%d" % i for i in range(20000)) + "]\n---\n\n" + sections,
+        "tiny-paragraphs.md": "a\n\n" * 2700000,
+        "empty-fences.md": "```\n```\n" * 1000000,
     }

@@ -487,7 +487,7 @@ public struct DocumentStore: Sendable {
 
     /// `VACUUM (ANALYZE)` of ragsync's tables; the names are the constants above, never input.
     private static func vacuumAnalyze(_ tables: [String], on client: PostgresClient) async throws {
-        _ = try await client.withConnection { connection in
+        try await client.withConnection { connection in
             try connection.execute("VACUUM (ANALYZE) " + tables.joined(separator: ", "))
         }
     }

@@ -160,7 +160,7 @@ public struct Chunker: Sendable {
     ) -> [DocumentChunk] {
         let line = contextLine(title: title, headingPath: section.headingPath)
         let header = description.header(contextLine: line, body: "")
-        let packer = SectionPacker(
+        var packer = SectionPacker(
             options: options,
             counter: counter,
             header: header,
@@ -168,11 +168,14 @@ public struct Chunker: Sendable {
             budget: options.maxTokens - Self.safetyMargin
         )
         let splitting = TextSplitting(counter: counter, limit: pieceLimit(headerTokens: packer.headerTokens))
+        // A unit's pieces at a time: the packer keeps only those of the chunk it fills.
         var pieces: [TextPiece] = []
         for unit in section.units {
             splitting.appendPieces(of: Substring(unit.text), separator: unit.separator, to: &pieces)
+            for piece in pieces { packer.add(piece) }
+            pieces.removeAll(keepingCapacity: true)
         }
-        return packer.pack(pieces).enumerated().map { offset, body in
+        return packer.finish().enumerated().map { offset, body in
             DocumentChunk(
                 index: firstIndex + offset,
                 headingPath: section.headingPath,

@@ -38,8 +38,21 @@ public struct DocumentParser: Sendable {
         } else if split.isUnclosed {
             frontmatter.warnings.append("the `---` on line 1 opens frontmatter that is never closed; read as markdown")
         }
-        let blocks = MarkdownDocument(parsing: split.body).blocks
-        let title = frontmatter.title ?? Self.firstHeading(in: blocks) ?? Self.title(fromPath: path)
+        var warnings = frontmatter.warnings
+        let blocks: [MarkdownBlock]
+        let firstHeading: String?
+        if let document = MarkdownDocument(parsing: split.body, blockLimit: MarkdownDocument.blockLimit) {
+            blocks = document.blocks
+            firstHeading = Self.firstHeading(in: blocks)
+        } else {
+            // Millions of tiny blocks (a generated file, a paste) would take hundreds of megabytes as values.
+            blocks = PlainTextParagraphs.cut(split.body).map(MarkdownBlock.paragraph)
+            firstHeading = nil
+            warnings.append(
+                "more than \(MarkdownDocument.blockLimit) markdown blocks (paragraphs, headings, list items, table "
+                    + "rows); its text is indexed as plain text, without headings or lists")
+        }
+        let title = frontmatter.title ?? firstHeading ?? Self.title(fromPath: path)
         return ParsedDocument(
             path: path,
             title: HeadingLimit.split(title).kept,
@@ -47,7 +60,7 @@ public struct DocumentParser: Sendable {
             tags: frontmatter.tags,
             extraMetadata: frontmatter.extraMetadata,
             blocks: blocks,
-            warnings: frontmatter.warnings
+            warnings: warnings
         )
     }
 

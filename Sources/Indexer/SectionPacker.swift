@@ -1,6 +1,9 @@
 // ragsync — SectionPacker: packs one section's pieces into chunk texts at content-defined cut points.
 
 /// Packs the pieces of one section into chunk texts; see ``Chunker`` for the rules.
+///
+/// Pieces are added one at a time and only those of the chunk being filled are kept: a section of millions of
+/// pieces (8 MB of one-word paragraphs) held them all in one array, 72 bytes each, before this.
 struct SectionPacker {
     /// A finished chunk's body (without the header) and the token count of header and body together.
     struct Body {
@@ -16,6 +19,15 @@ struct SectionPacker {
     /// The most tokens a chunk may hold (maxTokens minus a safety margin).
     let budget: Int
 
+    /// The chunk bodies finished so far.
+    private var bodies: [Body] = []
+    /// The pieces of the chunk being filled.
+    private var window: [TextPiece] = []
+    /// Tokens of ``window``, each piece with its separator.
+    private var ownTokens = 0
+    /// The end of the previous chunk, repeated at the start of the next.
+    private var overlap: (text: String, tokens: Int)?
+
     /// Chunk size, excluding the overlap, at which content-defined cuts become possible.
     private var minimumOwnTokens: Int { ownTarget / 3 }
     /// The average chunk size excluding overlap.
@@ -29,36 +41,37 @@ struct SectionPacker {
         self.budget = budget
     }
 
-    /// Packs `pieces` into chunk bodies.
-    func pack(_ pieces: [TextPiece]) -> [Body] {
-        var bodies: [Body] = []
-        var start = 0
-        var ownTokens = 0
-        var overlap: (text: String, tokens: Int)?
-
-        func emit(upTo end: Int) {
-            guard start < end else { return }
-            bodies.append(contentsOf: body(pieces[start..<end], overlap: overlap))
-            overlap = tail(of: pieces[start..<end])
-            start = end
-            ownTokens = 0
+    /// Adds the section's next piece: the chunk being filled ends before it when it would pass the budget, and
+    /// after it when it is a cut point.
+    mutating func add(_ piece: TextPiece) {
+        let cost = piece.tokens + 1
+        if !window.isEmpty, headerTokens + (overlap?.tokens ?? 0) + ownTokens + cost > budget {
+            emitWindow()
         }
-
-        for position in pieces.indices {
-            let cost = pieces[position].tokens + 1
-            if start < position, headerTokens + (overlap?.tokens ?? 0) + ownTokens + cost > budget {
-                emit(upTo: position)
-            }
-            if start == position, let current = overlap, headerTokens + current.tokens + cost > budget {
-                overlap = nil
-            }
-            ownTokens += cost
-            if ownTokens >= minimumOwnTokens && isCutPoint(pieces[position], cost: cost) {
-                emit(upTo: position + 1)
-            }
+        if window.isEmpty, let current = overlap, headerTokens + current.tokens + cost > budget {
+            overlap = nil
         }
-        emit(upTo: pieces.count)
+        ownTokens += cost
+        window.append(piece)
+        if ownTokens >= minimumOwnTokens && isCutPoint(piece, cost: cost) {
+            emitWindow()
+        }
+    }
+
+    /// Ends the last chunk and returns every chunk body of the section.
+    mutating func finish() -> [Body] {
+        emitWindow()
+        defer { bodies = [] }
         return bodies
+    }
+
+    /// Ends the chunk being filled; its tail is the next one's overlap.
+    private mutating func emitWindow() {
+        guard !window.isEmpty else { return }
+        bodies.append(contentsOf: body(window[...], overlap: overlap))
+        overlap = tail(of: window[...])
+        window.removeAll(keepingCapacity: true)
+        ownTokens = 0
     }
 
     /// True when the piece's hash falls in a range proportional to its size: on average one cut point per

@@ -38,6 +38,25 @@ enum CmarkTreeConverter {
         }
     }
 
+    /// Parses `text` a piece at a time, as ``blocks(parsing:inPieces:)`` does, unless its blocks are more than
+    /// `limit` (a table counting its rows).
+    /// - Returns: nil as soon as the pieces parsed so far hold more blocks than `limit`; the rest is not parsed.
+    static func blocks(parsing text: String, limit: Int) -> [MarkdownBlock]? {
+        parsing.withLock { _ in
+            var blocks: [MarkdownBlock] = []
+            var count = 0
+            for piece in MarkdownSegmenter.pieces(of: text) {
+                let parsed = blocksAlone(parsing: piece.text, tables: piece.parsesTables)
+                for block in parsed {
+                    if case .table(let rows) = block { count += rows.count } else { count += 1 }
+                }
+                if count > limit { return nil }
+                blocks += parsed
+            }
+            return blocks
+        }
+    }
+
     /// ``blocks(parsing:)`` without the lock.
     /// - Parameter tables: attach the table extension (``MarkdownSegmenter/Piece/parsesTables``).
     private static func blocksAlone(parsing text: String, tables: Bool) -> [MarkdownBlock] {

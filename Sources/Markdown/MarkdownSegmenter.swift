@@ -77,11 +77,14 @@ enum MarkdownSegmenter {
                 let (contentEnd, lineEnd) = MarkdownSegmenter.lineBounds(in: text, from: lineStart)
                 let line = text[lineStart..<contentEnd]
                 let wholeLine = text[lineStart..<lineEnd]
-                // A line that opens or closes fenced code is part of the code.
+                // A line that opens or closes fenced code is part of the code: a piece may end before an opening
+                // line (8 MB of empty fenced blocks was one piece, 369 MB to parse), never before a closing one.
                 let inCode = fence != nil
                 updateBlockState(line: line, wholeLine: wholeLine)
-                if cuts, !inCode, fence == nil {
+                if cuts, !inCode {
                     cutIfDue(before: line, at: lineStart)
+                }
+                if cuts, !inCode, fence == nil {
                     if wholeLine.utf8.count > MarkdownSegmenter.pieceLimitBytes {
                         cutLongLine(wholeLine)
                         lineStart = lineEnd

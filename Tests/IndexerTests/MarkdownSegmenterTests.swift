@@ -77,6 +77,14 @@ struct MarkdownSegmenterTests {
         #expect(MarkdownSegmenter.pieces(of: text) == [MarkdownSegmenter.Piece(text: text, parsesTables: true)])
     }
 
+    @Test func backToBackFencedBlocksAreCutBetweenThemAndGiveTheBlocksOfTheWholeParse() {
+        let text = (0..<60_000).map { "```\ncode \($0)\n```\n" }.joined()
+        let pieces = MarkdownSegmenter.pieces(of: text)
+        #expect(pieces.count > 3)
+        #expect(pieces.allSatisfy { $0.text.utf8.count < 2 * MarkdownSegmenter.pieceLimitBytes })
+        #expect(CmarkTreeConverter.blocks(parsing: text) == CmarkTreeConverter.blocks(parsing: text, inPieces: false))
+    }
+
     @Test func aHugeFencedCodeBlockIsNeverCut() {
         let code = (0..<100_000).map { "line \($0)" }.joined(separator: "\n")
         // The closing fence follows a blank line, the place to cut at outside code.
@@ -177,9 +185,9 @@ struct MarkdownSegmenterLimitsTests {
     }
 
     /// The lines of one random block: a section, a paragraph of up to 12,000 lines, a list with nested items, a line
-    /// of up to 800 KB of one unit, fenced code, a block quote, or a blank line.
+    /// of up to 800 KB of one unit, fenced code, a block quote, up to 60,000 empty fenced blocks, or a blank line.
     private static func randomFragment(random: inout SeededGenerator, words: inout TextGenerator) -> [String] {
-        switch Int.random(in: 0..<7, using: &random) {
+        switch Int.random(in: 0..<8, using: &random) {
         case 0: return ["## \(words.sentence())", "", words.paragraph(), ""]
         case 1: return (0..<Int.random(in: 1_000...12_000, using: &random)).map { _ in "\(words.word()): \(words.sentence())" }
         case 2:
@@ -191,6 +199,7 @@ struct MarkdownSegmenterLimitsTests {
             return [String(repeating: unit, count: Int.random(in: 20_000...200_000, using: &random))]
         case 4: return ["```", words.paragraph(), "```"]
         case 5: return (0..<Int.random(in: 10...2_000, using: &random)).map { _ in "> \(words.sentence())" }
+        case 6: return (0..<Int.random(in: 1_000...60_000, using: &random)).flatMap { _ in ["```", "```"] }
         default: return [""]
         }
     }

@@ -543,6 +543,9 @@ public struct SyncEngine: Sendable {
         var held = chunks + outlines
         let vectorsPerSlice = max(1, heldVectorBytes / max(1, embedder.dimensions * MemoryLayout<Float>.size))
         if held.count > vectorsPerSlice {
+            logger.info(
+                "embedding \(chunks.count) chunks in slices of \(vectorsPerSlice), staged in the database until their transaction (RAGSYNC_MAX_HELD_VECTOR_BYTES)",
+                metadata: ["action": "staging", "chunks": "\(chunks.count)", "slice": "\(vectorsPerSlice)"])
             for start in stride(from: 0, to: chunks.count, by: vectorsPerSlice) {
                 let slice = chunks[start..<min(chunks.count, start + vectorsPerSlice)]
                 let response = try await embedder.embed(slice.map(\.text))
