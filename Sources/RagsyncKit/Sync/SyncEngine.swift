@@ -577,7 +577,7 @@ public struct SyncEngine: Sendable {
                 "chunks_deleted": "\(result.deleted)", "duration_ms": "\(milliseconds)", "batch_documents": "\(batch)",
             ])
         for warning in document.warnings {
-            logger.warning("\(warning)", metadata: ["document": "\(document.relativePath)"])
+            logger.warning("\(document.relativePath): \(warning)", metadata: ["document": "\(document.relativePath)"])
         }
     }
 }
