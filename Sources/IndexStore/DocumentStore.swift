@@ -666,11 +666,15 @@ public struct ChunkRow: Sendable {
     /// The chunk's vector when it was just embedded; nil when an embedding with the same hash exists in the store
     /// and is copied there.
     public var vector: [Float]?
+    /// True when the vector to copy is a staged one (``DocumentStore/stageEmbeddings(hashes:vectors:)``), looked up
+    /// by its key before any stored embedding.
+    public var vectorIsStaged: Bool
     /// "Heading > Subheading", weighted above the body in the chunk's full text.
     public var headingPath: String
 
     public init(
-        index: Int, content: String, contentHash: String, metadataJSON: String, vector: [Float]?, headingPath: String = ""
+        index: Int, content: String, contentHash: String, metadataJSON: String, vector: [Float]?, headingPath: String = "",
+        vectorIsStaged: Bool = false
     ) {
         self.index = index
         self.content = content
@@ -678,6 +682,7 @@ public struct ChunkRow: Sendable {
         self.contentHash = contentHash
         self.metadataJSON = metadataJSON
         self.vector = vector
+        self.vectorIsStaged = vectorIsStaged
     }
 }
 

@@ -403,35 +403,54 @@ struct DocumentWriter {
                 """,
                 [PostgresArray(given.map(\.id)), schema.vectorParameter(given.map(\.vector)), model]))
         }
-        let copied = chunks.filter { $0.chunk.vector == nil }
+        let staged = chunks.filter { $0.chunk.vector == nil && $0.chunk.vectorIsStaged }
+        if !staged.isEmpty {
+            // The staged vector by its key; a stored one only when it is gone (another batch wrote it meanwhile).
+            statements.append(copyStatement(staged, from: """
+                (SELECT s.embedding FROM ragsync_staged_embeddings s
+                 WHERE s.content_hash = t.hash AND s.embedding_model = $3)
+                UNION ALL
+                (\(Self.storedEmbedding))
+                LIMIT 1
+                """))
+        }
+        let copied = chunks.filter { $0.chunk.vector == nil && !$0.chunk.vectorIsStaged }
         if !copied.isEmpty {
-            statements.append(PostgresStatement(
-                """
-                WITH t AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, hash, position)),
-                written AS (
-                    INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
-                    SELECT t.id::\(idType), source.embedding, $3
-                    FROM t
-                    CROSS JOIN LATERAL (
-                        -- The staged vectors are read only for a hash no stored embedding has (the Append stops at
-                        -- the first row).
-                        (SELECT e.embedding FROM ragsync_chunks r JOIN chunk_embeddings e ON e.chunk_id = r.chunk_id
-                         WHERE r.content_hash = t.hash AND e.embedding_model = $3 LIMIT 1)
-                        UNION ALL
-                        (SELECT s.embedding FROM ragsync_staged_embeddings s
-                         WHERE s.content_hash = t.hash AND s.embedding_model = $3)
-                        LIMIT 1
-                    ) AS source
-                    RETURNING chunk_id
-                )
-                SELECT t.hash FROM t
-                WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.chunk_id = t.id::\(idType))
-                ORDER BY t.position
-                """, [PostgresArray(copied.map(\.id)), PostgresArray(copied.map(\.chunk.contentHash)), model]))
+            statements.append(copyStatement(copied, from: Self.storedEmbedding))
         }
         return statements
     }
 
+    /// A stored embedding of ``model`` (`$3`) for the hash `t.hash`, found from the chunks with that hash.
+    ///
+    /// The chunks drive the lookup (the embedding is a lateral subquery of each): joined the other way, with
+    /// statistics a large pass has outgrown, PostgreSQL scanned the model's embeddings for every chunk to copy (a
+    /// cold index of twelve 8 MB files, whose chunks were all copied from staged vectors, ran past 15 minutes).
+    private static let storedEmbedding = """
+        SELECT e.embedding FROM ragsync_chunks r
+        CROSS JOIN LATERAL (
+            SELECT e.embedding FROM chunk_embeddings e WHERE e.chunk_id = r.chunk_id AND e.embedding_model = $3 LIMIT 1
+        ) AS e
+        WHERE r.content_hash = t.hash LIMIT 1
+        """
+
+    /// Inserts each chunk's embedding as `source` finds it for the chunk's hash (`t.hash`) and ``model`` (`$3`),
+    /// and returns the hashes it found none for, in order.
+    private func copyStatement(_ chunks: [(id: String, chunk: ChunkRow)], from source: String) -> PostgresStatement {
+        PostgresStatement(
+            """
+            WITH t AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, hash, position)),
+            written AS (
+                INSERT INTO chunk_embeddings (chunk_id, embedding, embedding_model)
+                SELECT t.id::\(idType), source.embedding, $3
+                FROM t CROSS JOIN LATERAL (\(source)) AS source
+                RETURNING chunk_id
+            )
+            SELECT t.hash FROM t
+            WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.chunk_id = t.id::\(idType))
+            ORDER BY t.position
+            """, [PostgresArray(chunks.map(\.id)), PostgresArray(chunks.map(\.chunk.contentHash)), model])
+    }
 
     /// Updates position and metadata of kept chunks, only where something changed.
     private func updateKept(

@@ -48,11 +48,14 @@ struct PipelineHarness {
     /// - Parameters:
     ///   - scope: what to reconcile, as a watcher's batch names it; everything by default.
     ///   - environment: settings added to the harness's own.
+    ///   - bytesPerBatch: the engine's ``SyncEngine/bytesPerBatch``; its default when nil.
     func sync(
         apiKey: String? = nil, maxRetries: Int = 3, scope: ChangeBatch = ChangeBatch(isFullReconcile: true),
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], bytesPerBatch: Int? = nil
     ) async throws -> SyncSummary {
-        try await engine(apiKey: apiKey, maxRetries: maxRetries, environment: environment).reconcile(scope)
+        var engine = try await engine(apiKey: apiKey, maxRetries: maxRetries, environment: environment)
+        if let bytesPerBatch { engine.bytesPerBatch = bytesPerBatch }
+        return try await engine.reconcile(scope)
     }
 
     /// The engine `sync` runs, on the real file system or another.

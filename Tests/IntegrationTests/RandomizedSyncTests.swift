@@ -4,7 +4,8 @@
 // in, out and into each other, rm -r), then reconciles a scope shaped like a watcher's batch: the files themselves,
 // their folders, a folder together with a folder inside it, or everything. After every pass the store must equal
 // the disk, every chunk must have its embedding, and only chunks the store did not hold may have been embedded.
-// About half the passes hold two vectors at most, so their larger documents go through staged vectors.
+// About half the passes hold two vectors at most, so their larger documents go through staged vectors, and a third
+// cut batches at 1 byte (a file alone, written with nothing else in flight) or at 2 KB.
 // A failure prints its seed; RAGSYNC_SIM_SEED=N replays it.
 
 import Foundation
@@ -36,7 +37,9 @@ struct RandomizedSyncTests {
                 // holds two vectors at most, so a document of three chunks is staged.
                 var environment = ["RAGSYNC_MAX_DELETE": "all"]
                 if random.next() % 2 == 0 { environment["RAGSYNC_MAX_HELD_VECTOR_BYTES"] = "\(2 * 256 * 4)" }
-                let summary = try await harness.sync(scope: scope, environment: environment)
+                // Batches of at most 1 byte (every file alone, none in flight beside it), 2 KB (a mix), or 1 MB.
+                let bytesPerBatch = [1, 2048, nil].randomElement(using: &random) ?? nil
+                let summary = try await harness.sync(scope: scope, environment: environment, bytesPerBatch: bytesPerBatch)
                 let embedded = try await harness.takeStats().inputs
                 let after = try await storedChunkHashes(harness)
                 let context = "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed)), step \(step), \(touched.description)"

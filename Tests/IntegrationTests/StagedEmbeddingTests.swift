@@ -94,7 +94,11 @@ struct StagedEmbeddingTests {
             try await store.stageEmbeddings(hashes: ["staged-hash"], vectors: [vector])
             try await store.replace(DocumentUpdate(
                 sourceFile: "staged.md", contentHash: "hash-staged", byteCount: 10, title: "Staged", category: nil,
-                chunks: [ChunkRow(index: 0, content: "copied", contentHash: "staged-hash", metadataJSON: "{}", vector: nil)]))
+                chunks: [
+                    ChunkRow(
+                        index: 0, content: "copied", contentHash: "staged-hash", metadataJSON: "{}", vector: nil,
+                        vectorIsStaged: true)
+                ]))
             let stored = try await client.query(
                 """
                 SELECT e.embedding = $1::vector FROM document_chunks c JOIN chunk_embeddings e ON e.chunk_id = c.chunk_id

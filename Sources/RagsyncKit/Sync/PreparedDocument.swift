@@ -52,8 +52,9 @@ struct PreparedDocument: Sendable {
         self.metadata = metadata
     }
 
-    /// The rows to write; `vectors` holds the chunks just embedded, by chunk hash.
-    func update(vectors: [String: [Float]]) -> DocumentUpdate {
+    /// The rows to write; `vectors` holds the chunks just embedded, by chunk hash, and `staged` the hashes whose
+    /// vectors are staged in the store.
+    func update(vectors: [String: [Float]], staged: Set<String> = []) -> DocumentUpdate {
         let rows = chunks.map { chunk in
             let headingPath = chunk.headingPath.joined(separator: " > ")
             let metadata: [String: JSONValue] = [
@@ -63,7 +64,7 @@ struct PreparedDocument: Sendable {
             return ChunkRow(
                 index: chunk.index, content: chunk.content, contentHash: chunk.contentHash.hex,
                 metadataJSON: JSONValue.object(metadata).jsonText, vector: vectors[chunk.contentHash.hex],
-                headingPath: headingPath)
+                headingPath: headingPath, vectorIsStaged: staged.contains(chunk.contentHash.hex))
         }
         return DocumentUpdate(
             sourceFile: relativePath, contentHash: contentHash, byteCount: byteCount, title: title,

@@ -32,6 +32,10 @@ public struct SyncEngine: Sendable {
     /// With one malloc arena and relative relocations packed (see the Makefile), 35 took 49 MB in 7.6-8.0 s against
     /// 52-56 MB for 50.
     public var documentsPerBatch = 35
+    /// The most bytes of files in one batch (35 files of the benchmark's corpus are about 150 KB). A larger file is a
+    /// batch of its own, and is prepared and written while no other batch is in memory: six 8 MB files took 173 MB
+    /// as one batch, and three of them in flight at once 114 MB.
+    public var bytesPerBatch = 1 << 20
     /// Bytes of new vectors one batch holds at most (`RAGSYNC_MAX_HELD_VECTOR_BYTES`): by default 12 MiB, 2,048
     /// vectors of 1,536 dimensions (one OpenAI request's worth). A batch with more, which takes a document of
     /// thousands of new chunks, embeds its chunks in slices of that many and stages each slice in the store for its
@@ -310,31 +314,45 @@ public struct SyncEngine: Sendable {
     private func index(
         _ files: [ContentSnapshot.File], into summary: inout SyncSummary, progress: (@Sendable (Int, Int) -> Void)?
     ) async throws {
-        let batches = stride(from: 0, to: files.count, by: documentsPerBatch).map {
-            Array(files[$0..<min(files.count, $0 + documentsPerBatch)])
-        }
+        let plan = BatchPlan(sizes: files.map(\.byteCount), maxDocuments: documentsPerBatch, maxBytes: bytesPerBatch)
+        let batches = plan.batches.map { Array(files[$0]) }
         guard let first = batches.first else { return }
+        let isLarge = plan.batches.map { range in range.reduce(0) { $0 + files[$1].byteCount } > bytesPerBatch }
         let inBulk = batches.count > 1 && !bulkWriters.isEmpty
         let writers = inBulk ? bulkWriters : [store]
-        var upcoming = Task { try await prepare(first, inFlight: [:], outage: nil) }
-        defer { upcoming.cancel() }
+        // Nil while the next batch waits for the writes in flight to end (a large one, or one after a large one).
+        var upcoming: Task<PreparedBatch, any Error>? = Task { try await prepare(first, inFlight: [:], outage: nil) }
+        defer { upcoming?.cancel() }
+        var outage: EmbeddingError?
         var writing: [(batch: PreparedBatch, write: Task<WrittenBatch?, any Error>)] = []
         var done = 0
         do {
             for position in batches.indices {
                 try Task.checkCancellation()
+                if upcoming == nil {
+                    while !writing.isEmpty {
+                        done += try await recordOldest(of: &writing, into: &summary)
+                        progress?(done, files.count)
+                    }
+                    // Every earlier batch committed: nothing to carry.
+                    upcoming = Task { [outage, files = batches[position]] in
+                        try await prepare(files, inFlight: [:], outage: outage)
+                    }
+                }
+                guard let preparing = upcoming else { break }
                 // The preparing task is not a child: a stop must reach its embedding request explicitly.
-                let preparing = upcoming
                 let batch = try await withTaskCancellationHandler {
                     try await preparing.value
                 } onCancel: {
                     preparing.cancel()
                 }
+                outage = batch.outage
+                upcoming = nil
                 if writing.count == writers.count {
                     done += try await recordOldest(of: &writing, into: &summary)
                     progress?(done, files.count)
                 }
-                if position + 1 < batches.count {
+                if position + 1 < batches.count, !isLarge[position], !isLarge[position + 1] {
                     // The next batch copies nothing these batches embedded: their transactions may not have committed
                     // when it is written, so it is given their vectors.
                     let next = batches[position + 1]
@@ -452,7 +470,7 @@ public struct SyncEngine: Sendable {
         let started = ContinuousClock.now
         let results: [DocumentWriteResult]
         do {
-            results = try await writer.replace(documents.map { $0.update(vectors: vectors) })
+            results = try await writer.replace(documents.map { $0.update(vectors: vectors, staged: toUnstage) })
         } catch DocumentStoreError.embeddingVanished(let hashes) {
             // A copied embedding vanished (another writer deleted it): embed those chunks and write again.
             let texts = Dictionary(
@@ -462,7 +480,7 @@ public struct SyncEngine: Sendable {
             vectors.merge(again.held) { _, new in new }
             toUnstage.formUnion(again.staged)
             reembedded = Set(missing.map(\.hash))
-            results = try await writer.replace(documents.map { $0.update(vectors: vectors) })
+            results = try await writer.replace(documents.map { $0.update(vectors: vectors, staged: toUnstage) })
         }
         if !toUnstage.isEmpty {
             // The stored embeddings stand for them now. Left behind, they are reused or deleted within the hour.

@@ -20,6 +20,8 @@ public struct ContentSnapshot: Sendable {
         /// The stamp taken before the bytes were read, when it may be recorded with `hash` (it is settled); nil too
         /// when the stat cache vouched for the hash, whose recorded stamp is this one already.
         public var settledStamp: FileStamp?
+        /// The size of the bytes hashed, or of the file as the stat cache saw it: what indexing it will hold.
+        public var byteCount: Int
     }
 
     /// A changed document's bytes, read again to be parsed, with their hash.
@@ -119,7 +121,7 @@ extension ContentScanner {
                 files.append(
                     ContentSnapshot.File(
                         relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: hash, bytes: nil,
-                        settledStamp: nil))
+                        settledStamp: nil, byteCount: Int(clamping: entry.stamp?.size ?? 0)))
                 unread += 1
                 continue
             }
@@ -131,7 +133,7 @@ extension ContentScanner {
                 files.append(
                     ContentSnapshot.File(
                         relativePath: entry.relativePath, absolutePath: entry.absolutePath, hash: ContentHash(of: bytes).hex,
-                        bytes: kept, settledStamp: settled))
+                        bytes: kept, settledStamp: settled, byteCount: bytes.count))
             } catch where error.reason == .vanished {
                 continue  // gone since the walk: absent, so a removal or the old half of a rename
             } catch {
