@@ -383,8 +383,8 @@ struct DocumentWriter {
         return (ids, statements)
     }
 
-    /// The writes of the embeddings of chunks that have none for the model: the vectors given, or copies of a stored
-    /// embedding with the same chunk hash, or else of a staged one (``DocumentStore/stageEmbeddings(hashes:vectors:)``).
+    /// The writes of the embeddings of chunks that have none for the model: the vectors given, copies of staged
+    /// vectors (``ChunkRow/vectorIsStaged``), or copies of a stored embedding with the same chunk hash.
     ///
     /// Only the copies return rows: the hashes of chunks no stored embedding was found for (none, unless one was
     /// deleted since the plan was made), which ``replace(_:followedBy:on:)`` reports.
