@@ -21,9 +21,12 @@ enum PlainTextParagraphs {
                     end = bytes.index(after: newline)
                 } else {
                     // No line end within the limit: back to the start of a Unicode scalar (a continuation byte is
-                    // 10xxxxxx), never to `start` itself, since a scalar is at most 4 bytes.
+                    // 10xxxxxx), or on to the end of the first one when the limit is shorter than it.
                     while end > start, bytes[end] & 0xC0 == 0x80 { end = bytes.index(before: end) }
-                    if end == start { end = bytes.endIndex }
+                    if end == start {
+                        end = bytes.index(after: start)
+                        while end < bytes.endIndex, bytes[end] & 0xC0 == 0x80 { end = bytes.index(after: end) }
+                    }
                 }
             }
             // Through the scalars: a String's own subscript would round a cut inside a grapheme cluster.

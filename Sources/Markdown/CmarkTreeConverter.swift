@@ -34,7 +34,7 @@ enum CmarkTreeConverter {
     static func blocks(parsing text: String, inPieces: Bool = true) -> [MarkdownBlock] {
         parsing.withLock { _ in
             guard inPieces else { return blocksAlone(parsing: text, tables: true) }
-            return MarkdownSegmenter.pieces(of: text).flatMap { blocksAlone(parsing: $0.text, tables: $0.parsesTables) }
+            return blocksInPieces(parsing: text, limit: .max) ?? []
         }
     }
 
@@ -42,19 +42,22 @@ enum CmarkTreeConverter {
     /// `limit` (a table counting its rows).
     /// - Returns: nil as soon as the pieces parsed so far hold more blocks than `limit`; the rest is not parsed.
     static func blocks(parsing text: String, limit: Int) -> [MarkdownBlock]? {
-        parsing.withLock { _ in
-            var blocks: [MarkdownBlock] = []
-            var count = 0
-            for piece in MarkdownSegmenter.pieces(of: text) {
-                let parsed = blocksAlone(parsing: piece.text, tables: piece.parsesTables)
-                for block in parsed {
-                    if case .table(let rows) = block { count += rows.count } else { count += 1 }
-                }
-                if count > limit { return nil }
-                blocks += parsed
+        parsing.withLock { _ in blocksInPieces(parsing: text, limit: limit) }
+    }
+
+    /// ``blocks(parsing:limit:)`` without the lock.
+    private static func blocksInPieces(parsing text: String, limit: Int) -> [MarkdownBlock]? {
+        var blocks: [MarkdownBlock] = []
+        var count = 0
+        for piece in MarkdownSegmenter.pieces(of: text) {
+            let parsed = blocksAlone(parsing: piece.text, tables: piece.parsesTables)
+            for block in parsed {
+                if case .table(let rows) = block { count += rows.count } else { count += 1 }
             }
-            return blocks
+            if count > limit { return nil }
+            blocks += parsed
         }
+        return blocks
     }
 
     /// ``blocks(parsing:)`` without the lock.

@@ -83,9 +83,7 @@ enum MarkdownSegmenter {
                 updateBlockState(line: line, wholeLine: wholeLine)
                 if cuts, !inCode {
                     cutIfDue(before: line, at: lineStart)
-                }
-                if cuts, !inCode, fence == nil {
-                    if wholeLine.utf8.count > MarkdownSegmenter.pieceLimitBytes {
+                    if fence == nil, wholeLine.utf8.count > MarkdownSegmenter.pieceLimitBytes {
                         cutLongLine(wholeLine)
                         lineStart = lineEnd
                         continue
