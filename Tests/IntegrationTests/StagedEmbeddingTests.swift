@@ -16,11 +16,7 @@ struct StagedEmbeddingTests {
 
     @Test func aDocumentEmbeddedInStagedSlicesStoresTheVectorsOfOneRequest() async throws {
         let text = SampleText.longDocument(paragraphs: 120)
-        let whole = try await PipelineHarness.with { harness in
-            try harness.write("long.md", text)
-            _ = try await harness.sync()
-            return try await vectorsByChunk(harness)
-        }
+        let whole = try await vectorsHeldWhole(of: text)
         try await PipelineHarness.with { harness in
             try harness.write("long.md", text)
             let summary = try await harness.sync(environment: fourVectors)
@@ -61,11 +57,7 @@ struct StagedEmbeddingTests {
 
     @Test func stagedVectorsGoneBeforeTheWriteAreEmbeddedAgainAndWritten() async throws {
         let text = SampleText.longDocument(paragraphs: 120)
-        let whole = try await PipelineHarness.with { harness in
-            try harness.write("long.md", text)
-            _ = try await harness.sync()
-            return try await vectorsByChunk(harness)
-        }
+        let whole = try await vectorsHeldWhole(of: text)
         try await PipelineHarness.with { harness in
             try harness.write("long.md", text)
             // The chunks in slices of four, then the outline's request: it comes after the last slice was staged and
@@ -128,6 +120,15 @@ struct StagedEmbeddingTests {
             ])
         } throws: { error in
             "\(error)".contains("RAGSYNC_MAX_HELD_VECTOR_BYTES") && "\(error)".contains("1000")
+        }
+    }
+
+    /// Each chunk's vector, by chunk index, when `text` is indexed as `long.md` with every vector held: the reference.
+    private func vectorsHeldWhole(of text: String) async throws -> [String: String] {
+        try await PipelineHarness.with { harness in
+            try harness.write("long.md", text)
+            _ = try await harness.sync()
+            return try await vectorsByChunk(harness)
         }
     }
 
