@@ -20,4 +20,11 @@ enum OriginFixture {
         let report = try await SchemaMigrator(dimensions: 1536).migrate(on: client, logger: Logger(label: "test"))
         return DocumentStore(client: client, schema: report.schema, model: model, source: "origin-test")
     }
+
+    /// A vector of the migrated fixture's 1536 dimensions, 1 at `index` and 0 elsewhere.
+    static func unitVector(at index: Int) -> [Float] {
+        var vector = [Float](repeating: 0, count: 1536)
+        vector[index] = 1
+        return vector
+    }
 }

@@ -138,8 +138,7 @@ struct PipelineTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let store = try await OriginFixture.migratedStore(fixture, into: client, model: "pipeline-test")
-            var vector = [Float](repeating: 0, count: 1536)
-            vector[0] = 1
+            let vector = OriginFixture.unitVector(at: 0)
             let update = DocumentUpdate(
                 sourceFile: "gone.md", contentHash: "hash-gone", byteCount: 10, title: "Gone", category: nil,
                 chunks: [

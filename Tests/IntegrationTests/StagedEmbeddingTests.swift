@@ -81,8 +81,7 @@ struct StagedEmbeddingTests {
         try await TestDatabase.withFreshDatabase { url in
             let client = PostgresClient(url: url)
             let store = try await OriginFixture.migratedStore(fixture, into: client, model: "pipeline-test")
-            var vector = [Float](repeating: 0, count: 1536)
-            vector[7] = 1
+            let vector = OriginFixture.unitVector(at: 7)
             try await store.stageEmbeddings(hashes: ["staged-hash"], vectors: [vector])
             try await store.replace(DocumentUpdate(
                 sourceFile: "staged.md", contentHash: "hash-staged", byteCount: 10, title: "Staged", category: nil,
