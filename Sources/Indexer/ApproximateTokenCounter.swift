@@ -26,6 +26,8 @@ public struct ApproximateTokenCounter: TokenCounting {
     /// Creates a counter.
     public init() {}
 
+    public var signatureName: String { "ApproximateTokenCounter" }
+
     private enum Run {
         case none, letters, digits, punctuation, whitespace
     }

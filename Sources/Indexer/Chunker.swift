@@ -36,7 +36,7 @@ public struct Chunker: Sendable {
     /// embedded text comes out the same keep their embeddings).
     public var signature: String {
         "chunker 5; target \(options.targetTokens), overlap \(options.overlapTokens), max \(options.maxTokens), "
-            + "context \(options.contextTokens); \(type(of: counter))"
+            + "context \(options.contextTokens); \(counter.signatureName)"
     }
 
     /// Tokens kept free under `maxTokens`, for the separators between pieces and the counter's

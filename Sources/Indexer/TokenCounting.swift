@@ -9,6 +9,11 @@ public protocol TokenCounting: Sendable {
     /// - Parameter text: Any text; called on small pieces many times, so it must be fast.
     /// - Returns: The token count; 0 for empty text, at least 1 for text with any non-whitespace.
     func tokenCount(_ text: Substring) -> Int
+
+    /// Names the counter in ``Chunker/signature``: a new name cuts every stored document again. Spelled out rather
+    /// than taken from the type, so that renaming a type does not, and the runtime's demangler stays out of the
+    /// daemon's pages.
+    var signatureName: String { get }
 }
 
 extension TokenCounting {

@@ -48,6 +48,8 @@ enum LocalModelLoader {
 public struct WordPieceTokenCounter: TokenCounting {
     let tokenizer: WordPieceTokenizer
 
+    public var signatureName: String { "WordPieceTokenCounter" }
+
     public func tokenCount(_ text: Substring) -> Int {
         tokenizer.count(String(text))
     }

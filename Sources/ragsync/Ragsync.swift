@@ -7,7 +7,6 @@ import Logging
 import RagsyncKit
 import Systemd
 
-@main
 struct Ragsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ragsync",
@@ -18,14 +17,13 @@ struct Ragsync: AsyncParsableCommand {
         ]
     )
 
-    /// ArgumentParser's entry point, after the malloc settings that must precede every thread.
+    /// Parses the arguments and runs the command; `RagsyncMain` calls it once the malloc settings are in place.
     ///
     /// A finished command leaves with `_exit` once its output is flushed: `exit` would run OpenSSL's atexit
     /// cleanup (registered through libpq and libcurl) while the database and HTTP threads may still be inside
     /// libcrypto, and one `ragsync migrate` in the benchmark died of exactly that (SIGSEGV in libcrypto after its
     /// work was done). Failures keep ArgumentParser's `exit(withError:)`, which prints usage and messages.
-    static func main() async {
-        ProcessMemory.limitArenas()
+    static func runCommand() async -> Never {
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -7,6 +7,12 @@ import Testing
     let counter = ApproximateTokenCounter()
     let options = ChunkingOptions.standard
 
+    /// Every document stores the signature it was cut with, and a document whose signature differs is cut again:
+    /// this string may change only with a change to how documents are cut.
+    @Test func theDefaultSignatureIsTheOneEarlierReleasesStored() {
+        #expect(Chunker().signature == "chunker 5; target 500, overlap 75, max 1000, context 48; ApproximateTokenCounter")
+    }
+
     @Test func aDocumentThatFitsInOneChunkStaysOneChunkWithItsHeadingsAsLines() throws {
         let markdown = """
             # Jane Doe
