@@ -25,8 +25,17 @@ public final class PostgresConnection {
     public init(url: String, connectTimeoutSeconds: Int = 10, applicationName: String = "ragsync") throws(PostgresError) {
         redactedTarget = ConnectionString.redacted(url)
         // Keywords before `dbname` are defaults that the expanded URL overrides.
-        let keywords = ["connect_timeout", "application_name", "client_encoding", "dbname"]
-        let values = [String(connectTimeoutSeconds), applicationName, "UTF8", url]
+        var keywords = ["connect_timeout", "application_name", "client_encoding"]
+        var values = [String(connectTimeoutSeconds), applicationName, "UTF8"]
+        if getenv("PGGSSENCMODE") == nil {
+            // libpq's default, `prefer`, sets up Kerberos on every TCP connection to look for a ticket, whether or
+            // not the server offers GSSAPI encryption: 1.3 MB of an idle daemon's RSS (its libraries and their
+            // allocations). A URL's `gssencmode`, or PGGSSENCMODE, still asks for it.
+            keywords.append("gssencmode")
+            values.append("disable")
+        }
+        keywords.append("dbname")
+        values.append(url)
         let connection: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -52,6 +61,21 @@ public final class PostgresConnection {
     /// True while the connection is usable; false after the server went away.
     public var isHealthy: Bool {
         PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The value libpq uses for a connection keyword, such as `gssencmode`: from the URL, the environment or
+    /// ragsync's defaults; nil for a keyword libpq does not know.
+    public func option(_ keyword: String) -> String? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword {
+                return option.pointee.val.map { String(cString: $0) }
+            }
+            option += 1
+        }
+        return nil
     }
 
     /// The server's major version, e.g. 18.
