@@ -64,8 +64,8 @@ public final class PostgresConnection {
     }
 
     /// The value libpq uses for a connection keyword, such as `gssencmode`: from the URL, the environment or
-    /// ragsync's defaults; nil for a keyword libpq does not know.
-    public func option(_ keyword: String) -> String? {
+    /// ragsync's defaults; nil for a keyword libpq does not know. For the tests of those defaults.
+    func option(_ keyword: String) -> String? {
         guard let options = PQconninfo(handle) else { return nil }
         defer { PQconninfoFree(options) }
         var option = options

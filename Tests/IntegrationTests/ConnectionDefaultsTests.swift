@@ -1,6 +1,6 @@
 // ragsync — the defaults ragsync gives libpq, and a URL that overrides them.
 
-import Postgres
+@testable import Postgres
 import RagsyncTestSupport
 import Testing
 
