@@ -9,6 +9,7 @@ struct BatchPlanTests {
     @Test func smallFilesGoByCountAndALargeFileIsABatchOfItsOwn() {
         let plan = BatchPlan(sizes: [10, 10, 10, 5_000, 10, 10], maxDocuments: 2, maxBytes: 100)
         #expect(plan.batches == [0..<2, 2..<3, 3..<4, 4..<6])
+        #expect(plan.isOversized == [false, false, true, false])
         #expect(BatchPlan(sizes: [], maxDocuments: 35, maxBytes: 100).batches.isEmpty)
         #expect(BatchPlan(sizes: [60, 60, 60], maxDocuments: 35, maxBytes: 100).batches == [0..<1, 1..<2, 2..<3])
     }
@@ -25,10 +26,12 @@ struct BatchPlanTests {
             let plan = BatchPlan(sizes: sizes, maxDocuments: maxDocuments, maxBytes: maxBytes)
             let context = "seed \(seed) (RAGSYNC_SIM_SEED=\(seed)) round \(round): \(sizes) by \(maxDocuments), \(maxBytes)"
             #expect(plan.batches.flatMap { Array($0) } == Array(sizes.indices), "\(context)")
-            for batch in plan.batches {
+            for (batch, isOversized) in zip(plan.batches, plan.isOversized) {
                 #expect(!batch.isEmpty && batch.count <= max(1, maxDocuments), "\(context): \(batch)")
                 #expect(batch.count == 1 || batch.reduce(0) { $0 + sizes[$1] } <= maxBytes, "\(context): \(batch)")
+                #expect(isOversized == (batch.reduce(0) { $0 + sizes[$1] } > maxBytes), "\(context): \(batch)")
             }
+            #expect(plan.isOversized.count == plan.batches.count, "\(context)")
         }
     }
 }

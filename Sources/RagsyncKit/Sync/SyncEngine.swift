@@ -317,10 +317,10 @@ public struct SyncEngine: Sendable {
         let plan = BatchPlan(sizes: files.map(\.byteCount), maxDocuments: documentsPerBatch, maxBytes: bytesPerBatch)
         let batches = plan.batches.map { Array(files[$0]) }
         guard let first = batches.first else { return }
-        let isLarge = plan.batches.map { range in range.reduce(0) { $0 + files[$1].byteCount } > bytesPerBatch }
         let inBulk = batches.count > 1 && !bulkWriters.isEmpty
         let writers = inBulk ? bulkWriters : [store]
-        // Nil while the next batch waits for the writes in flight to end (a large one, or one after a large one).
+        // The next batch, prepared while this one is written; nil when it waits for the writes in flight to end (an
+        // oversized batch, or the one after it).
         var upcoming: Task<PreparedBatch, any Error>? = Task { try await prepare(first, inFlight: [:], outage: nil) }
         defer { upcoming?.cancel() }
         var outage: EmbeddingError?
@@ -329,17 +329,20 @@ public struct SyncEngine: Sendable {
         do {
             for position in batches.indices {
                 try Task.checkCancellation()
-                if upcoming == nil {
+                let preparing: Task<PreparedBatch, any Error>
+                if let prepared = upcoming {
+                    preparing = prepared
+                } else {
                     while !writing.isEmpty {
                         done += try await recordOldest(of: &writing, into: &summary)
                         progress?(done, files.count)
                     }
                     // Every earlier batch committed: nothing to carry.
-                    upcoming = Task { [outage, files = batches[position]] in
+                    preparing = Task { [outage, files = batches[position]] in
                         try await prepare(files, inFlight: [:], outage: outage)
                     }
                 }
-                guard let preparing = upcoming else { break }
+                upcoming = nil
                 // The preparing task is not a child: a stop must reach its embedding request explicitly.
                 let batch = try await withTaskCancellationHandler {
                     try await preparing.value
@@ -347,12 +350,11 @@ public struct SyncEngine: Sendable {
                     preparing.cancel()
                 }
                 outage = batch.outage
-                upcoming = nil
                 if writing.count == writers.count {
                     done += try await recordOldest(of: &writing, into: &summary)
                     progress?(done, files.count)
                 }
-                if position + 1 < batches.count, !isLarge[position], !isLarge[position + 1] {
+                if position + 1 < batches.count, !plan.isOversized[position], !plan.isOversized[position + 1] {
                     // The next batch copies nothing these batches embedded: their transactions may not have committed
                     // when it is written, so it is given their vectors.
                     let next = batches[position + 1]

@@ -7,6 +7,9 @@
 public struct BatchPlan: Sendable, Equatable {
     /// Each batch's files, as a range of positions in the pass's list.
     public var batches: [Range<Int>] = []
+    /// For each batch, whether it is one file larger than `maxBytes`: the engine prepares and writes such a batch
+    /// with no other batch in memory.
+    public var isOversized: [Bool] = []
 
     /// - Parameters:
     ///   - sizes: each file's size in bytes, in the pass's order.
@@ -17,12 +20,17 @@ public struct BatchPlan: Sendable, Equatable {
         var bytes = 0
         for (position, size) in sizes.enumerated() {
             if position > start, position - start >= max(1, maxDocuments) || bytes + size > maxBytes {
-                batches.append(start..<position)
+                append(start..<position, bytes: bytes, maxBytes: maxBytes)
                 start = position
                 bytes = 0
             }
             bytes += size
         }
-        if start < sizes.count { batches.append(start..<sizes.count) }
+        if start < sizes.count { append(start..<sizes.count, bytes: bytes, maxBytes: maxBytes) }
+    }
+
+    private mutating func append(_ batch: Range<Int>, bytes: Int, maxBytes: Int) {
+        batches.append(batch)
+        isOversized.append(bytes > maxBytes)
     }
 }
