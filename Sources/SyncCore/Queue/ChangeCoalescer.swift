@@ -38,7 +38,8 @@ public struct ChangeCoalescer<Instant: InstantProtocol & Sendable>: Sendable whe
 
     /// When the next path becomes ready; nil when nothing waits.
     public var nextDeadline: Instant? {
-        let earliest = pending.values.map(\.due).min()
+        // A closure, not `\.due`: a key path in generic code is built at run time on every call.
+        let earliest = pending.values.lazy.map { $0.due }.min()
         switch (earliest, fullReconcileDue) {
         case (let a?, let b?): return min(a, b)
         case (let a?, nil): return a
