@@ -41,7 +41,7 @@ test: setup db-start check-traps
 
 # The pipeline and daemon tests again, through Debian's pgbouncer in transaction mode (Supabase's pooler on port
 # 6543): DATABASE_URL is the pooler's, RAGSYNC_DIRECT_DATABASE_URL the server's, as a Supabase user sets them.
-POOLER_SUITES = ChangeNotificationTests|ModelSwitchTests|SyncPipelineTests|RechunkingTests|SourcesTests|ManyDaemonsTests|DeletionGuardTests|RetrievalFunctionTests|SampleContentSearchTests|IndexCheckTests|WatcherTests|DaemonLifecycleTests|BatchWriteTests|StoreRepairTests|PipelineTests
+POOLER_SUITES = ChangeNotificationTests|ModelSwitchTests|SyncPipelineTests|RechunkingTests|SourcesTests|ManyDaemonsTests|DeletionGuardTests|RetrievalFunctionTests|SampleContentSearchTests|IndexCheckTests|WatcherTests|DaemonLifecycleTests|BatchWriteTests|StoreRepairTests|PipelineTests|PreparedStatementTests
 test-pooler: setup db-start
 	$(SWIFT) build --build-tests
 	bash scripts/db.sh pooler-start

@@ -11,6 +11,8 @@ public actor PostgresClient {
     private let executor: DedicatedThreadExecutor
     private let url: String
     private var connection: PostgresConnection?
+    /// Whether connections prepare statements by name; off for good once one met a transaction pooler.
+    private var preparesStatements: Bool
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -19,9 +21,13 @@ public actor PostgresClient {
     /// The connection target with the password masked.
     public nonisolated let redactedTarget: String
 
-    /// - Parameter url: a `postgresql://` URL or `key=value` connection string; nothing connects until first use.
-    public init(url: String) {
+    /// - Parameters:
+    ///   - url: a `postgresql://` URL or `key=value` connection string; nothing connects until first use.
+    ///   - preparesStatements: false when `url` is known to go through a transaction pooler
+    ///     (``PostgresConnection/preparesStatements``).
+    public init(url: String, preparesStatements: Bool = true) {
         self.url = url
+        self.preparesStatements = preparesStatements
         self.redactedTarget = ConnectionString.redacted(url)
         self.executor = DedicatedThreadExecutor(name: "ragsync-postgres")
     }
@@ -32,6 +38,7 @@ public actor PostgresClient {
     /// - Throws: `PostgresError` from connecting, or whatever `body` throws.
     public func withConnection<T: Sendable>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try connected()
+        defer { if !connection.preparesStatements { preparesStatements = false } }
         do {
             return try body(connection)
         } catch let error as PostgresError where error.code == .connectionFailed {
@@ -63,7 +70,7 @@ public actor PostgresClient {
     private func connected() throws(PostgresError) -> PostgresConnection {
         if let connection, connection.isHealthy { return connection }
         connection = nil
-        let fresh = try PostgresConnection(url: url)
+        let fresh = try PostgresConnection(url: url, preparesStatements: preparesStatements)
         connection = fresh
         return fresh
     }

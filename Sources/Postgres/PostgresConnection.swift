@@ -15,15 +15,27 @@ public final class PostgresConnection {
     var rawHandle: OpaquePointer { handle }
     /// The connection target with its password masked, for messages.
     public let redactedTarget: String
+    /// Whether statements are prepared by name and reused (``PreparedStatements``); false from the start when the
+    /// caller knows a transaction pooler is in between, and from the first sign of one.
+    public private(set) var preparesStatements: Bool
+    /// The statements prepared on this session.
+    var prepared = PreparedStatements()
+    /// The statements that open the current transaction, sent with its first statement; nil once sent.
+    private var pendingBegin: [PostgresStatement]?
 
     /// Connects to a `postgresql://` URL or a `key=value` connection string.
     /// - Parameters:
     ///   - url: the connection string; its password is never shown in messages.
     ///   - connectTimeoutSeconds: how long to wait for the server; the URL's own `connect_timeout` wins.
     ///   - applicationName: shown in `pg_stat_activity`.
+    ///   - preparesStatements: false to send every statement unnamed, as through a transaction pooler that does not
+    ///     keep a session's statements; when true, the connection still stops at the first sign of one.
     /// - Throws: `PostgresError` with code `.connectionFailed` and libpq's message.
-    public init(url: String, connectTimeoutSeconds: Int = 10, applicationName: String = "ragsync") throws(PostgresError) {
+    public init(
+        url: String, connectTimeoutSeconds: Int = 10, applicationName: String = "ragsync", preparesStatements: Bool = true
+    ) throws(PostgresError) {
         redactedTarget = ConnectionString.redacted(url)
+        self.preparesStatements = preparesStatements
         // Keywords before `dbname` are defaults that the expanded URL overrides.
         var keywords = ["connect_timeout", "application_name", "client_encoding"]
         var values = [String(connectTimeoutSeconds), applicationName, "UTF8"]
@@ -95,6 +107,15 @@ public final class PostgresConnection {
     /// - Throws: `PostgresError` carrying the server's SQLSTATE and message.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws(PostgresError) -> PostgresRows {
+        guard preparesStatements || pendingBegin != nil else { return try unnamedQuery(sql, parameters) }
+        guard let rows = try pipeline([PostgresStatement(sql, parameters)]).first else {
+            throw PostgresError(.unexpectedResult, message: "no result for a statement", target: redactedTarget)
+        }
+        return rows
+    }
+
+    /// Runs one statement unnamed (`PQexecParams`): parsed and planned by the server for this execution alone.
+    func unnamedQuery(_ sql: String, _ parameters: [any PostgresEncodable]) throws(PostgresError) -> PostgresRows {
         let values = parameters.map(\.postgresValue)
         let result: OpaquePointer? = withParameterArrays(values) { pointers, lengths, formats in
             PQexecParams(handle, sql, Int32(values.count), nil, pointers, lengths, formats, 0)
@@ -106,40 +127,57 @@ public final class PostgresConnection {
     ///
     /// The corresponding C function is `PQexec`. Never pass it text that came from a file or a user.
     public func execute(_ sql: String) throws(PostgresError) {
+        let opening = takePendingBegin()
+        if !opening.isEmpty { try pipeline(opening) }
         try consume(PQexec(handle, sql))
     }
 
     /// Runs `body` inside `BEGIN … COMMIT`, rolling back when it throws.
-    /// - Parameter localSettings: settings (`SET LOCAL`) that hold for this transaction only, sent with `BEGIN` in
-    ///   one round trip; names and values are quoted by libpq, and a transaction pooler keeps them to this
-    ///   transaction.
+    ///
+    /// `BEGIN` and the settings go with the body's first statement, in one round trip; a body that sends nothing
+    /// opens no transaction.
+    ///
+    /// Through a transaction pooler, a statement prepared in one transaction may be missing from the server session
+    /// the next one gets, or another client's may be there already. The server then refuses it and the transaction
+    /// is aborted: this rolls it back, stops preparing statements and runs `body` once more, so `body` must change
+    /// nothing outside the database before it returns.
+    /// - Parameter localSettings: settings (`set_config(name, value, true)`, as `SET LOCAL`) that hold for this
+    ///   transaction only, bound as parameters; a transaction pooler keeps them to this transaction.
     public func transaction<T>(localSettings: KeyValuePairs<String, String> = [:], _ body: () throws -> T) throws -> T {
-        var begin = "BEGIN"
-        for (name, value) in localSettings {
-            begin += "; SET LOCAL \(try quoted(name, as: .identifier)) = \(try quoted(value, as: .literal))"
+        let wasPreparing = preparesStatements
+        do {
+            return try runTransaction(localSettings: localSettings, body)
+        } catch let error as PostgresError where error.losesPreparedStatements && wasPreparing {
+            stopPreparingStatements()
+            return try runTransaction(localSettings: localSettings, body)
         }
-        try execute(begin)
+    }
+
+    private func runTransaction<T>(localSettings: KeyValuePairs<String, String>, _ body: () throws -> T) throws -> T {
+        pendingBegin = [PostgresStatement("BEGIN")] + localSettings.map { name, value in
+            PostgresStatement("SELECT set_config($1, $2, true)", [name, value])
+        }
+        defer { pendingBegin = nil }
         do {
             let value = try body()
-            try execute("COMMIT")
+            if pendingBegin == nil { try execute("COMMIT") }
             return value
         } catch {
-            if isHealthy { try? execute("ROLLBACK") }
+            if pendingBegin == nil, isHealthy { try? execute("ROLLBACK") }
             throw error
         }
     }
 
-    private enum Quoting { case identifier, literal }
+    /// The statements that open the current transaction when they are still to be sent; they are sent by the caller.
+    func takePendingBegin() -> [PostgresStatement] {
+        defer { pendingBegin = nil }
+        return pendingBegin ?? []
+    }
 
-    /// `text` quoted by libpq for this connection's encoding (`PQescapeIdentifier`, `PQescapeLiteral`).
-    private func quoted(_ text: String, as kind: Quoting) throws(PostgresError) -> String {
-        let count = text.utf8.count
-        let escaped = kind == .identifier ? PQescapeIdentifier(handle, text, count) : PQescapeLiteral(handle, text, count)
-        guard let escaped else {
-            throw PostgresError(.queryFailed, message: Self.trimmedMessage(PQerrorMessage(handle)), target: redactedTarget)
-        }
-        defer { PQfreemem(escaped) }
-        return String(cString: escaped)
+    /// Sends every statement unnamed from now on: a transaction pooler is in between.
+    func stopPreparingStatements() {
+        preparesStatements = false
+        prepared.removeAll()
     }
 
     /// Copies a `PGresult` into ``PostgresRows`` and clears it.

@@ -47,6 +47,18 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             || state == "53300"
     }
 
+    /// True when the server refused a statement prepared by name because its session is not the one the statement
+    /// was prepared on: it does not have it (`26000`), or already has one by that name (`42P05`), as through a
+    /// transaction pooler that gives each transaction any server session; or its result type changed under it
+    /// (`0A000`, after a column's type changed).
+    public var losesPreparedStatements: Bool {
+        switch sqlState {
+        case "26000", "42P05": return true
+        case "0A000": return message.contains("cached plan must not change result type")
+        default: return false
+        }
+    }
+
     /// True when the server refused the credentials: a setting to fix, not an outage to wait out. libpq reports a
     /// refused password at connection time without a SQLSTATE, so its message is the only sign there.
     public var isAuthenticationFailure: Bool {

@@ -25,36 +25,64 @@ extension PostgresConnection {
     ///   server's replies end early, after which the connection is not reused.
     @discardableResult
     public func pipeline(_ statements: [PostgresStatement]) throws(PostgresError) -> [PostgresRows] {
-        guard statements.count > 1 else {
-            return try statements.map { statement throws(PostgresError) in try query(statement.sql, statement.parameters) }
+        let opening = takePendingBegin()
+        do {
+            return Array(try send(opening + statements).dropFirst(opening.count))
+        } catch where error.losesPreparedStatements && preparesStatements {
+            stopPreparingStatements()
+            // Outside a transaction block the refused statement ran nothing (its Parse or Bind failed, and the
+            // pipeline's implicit transaction rolled back whatever came before it): it is sent again, unnamed. Inside
+            // one the transaction is aborted, and ``transaction(localSettings:_:)`` runs it again.
+            guard opening.isEmpty, PQtransactionStatus(rawHandle) == PQTRANS_IDLE else { throw error }
+            return try send(statements)
+        }
+    }
+
+    /// Sends `statements` in one pipeline, each by name when it is (or is now) prepared on this session.
+    private func send(_ statements: [PostgresStatement]) throws(PostgresError) -> [PostgresRows] {
+        guard preparesStatements || statements.count > 1 else {
+            return try statements.map { statement throws(PostgresError) in
+                try unnamedQuery(statement.sql, statement.parameters)
+            }
         }
         guard PQenterPipelineMode(rawHandle) == 1 else { throw lostPipeline("could not enter pipeline mode") }
+        // Per statement, the name it is prepared under in this pipeline, when it is; a text that comes twice is
+        // prepared once.
+        var preparing: [String?] = []
+        var preparedHere: [String: String] = [:]
         for statement in statements {
+            var name = preparesStatements ? prepared.name(of: statement.sql) ?? preparedHere[statement.sql] : nil
+            var prepares: String?
+            if preparesStatements, name == nil, let fresh = prepared.newName(for: statement.sql) {
+                guard PQsendPrepare(rawHandle, fresh, statement.sql, Int32(statement.parameters.count), nil) == 1 else {
+                    throw lostPipeline("sending a statement failed")
+                }
+                name = fresh
+                prepares = fresh
+                preparedHere[statement.sql] = fresh
+            }
             let values = statement.parameters.map(\.postgresValue)
             let sent = withParameterArrays(values) { pointers, lengths, formats in
-                PQsendQueryParams(rawHandle, statement.sql, Int32(values.count), nil, pointers, lengths, formats, 0)
+                if let name {
+                    PQsendQueryPrepared(rawHandle, name, Int32(values.count), pointers, lengths, formats, 0)
+                } else {
+                    PQsendQueryParams(rawHandle, statement.sql, Int32(values.count), nil, pointers, lengths, formats, 0)
+                }
             }
             guard sent == 1 else { throw lostPipeline("sending a statement failed") }
+            preparing.append(prepares)
         }
         guard PQpipelineSync(rawHandle) == 1 else { throw lostPipeline("sending the pipeline's end failed") }
 
         var results: [PostgresRows] = []
         results.reserveCapacity(statements.count)
         var firstFailure: PostgresError?
-        for _ in statements {
-            // Each statement's result is followed by a null one; a null where a result is owed means the replies
-            // ended (the connection broke).
-            guard let result = PQgetResult(rawHandle) else { throw lostPipeline("a statement's result is missing") }
-            switch PQresultStatus(result) {
-            case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-                results.append(Self.rows(of: result))
-            case let status:
-                // The failed statement, or one the server skipped after it (PGRES_PIPELINE_ABORTED).
-                if firstFailure == nil, status != PGRES_PIPELINE_ABORTED { firstFailure = error(from: result) }
-                results.append(PostgresRows(columns: [], rows: [], affectedRowCount: 0))
+        for (statement, prepares) in zip(statements, preparing) {
+            if let prepares {
+                // A statement is recorded once the server has it; a Parse outlives the transaction it was sent in.
+                if try readResult(into: &firstFailure) != nil { prepared.record(statement.sql, as: prepares) }
             }
-            PQclear(result)
-            while let extra = PQgetResult(rawHandle) { PQclear(extra) }
+            results.append(try readResult(into: &firstFailure) ?? PostgresRows(columns: [], rows: [], affectedRowCount: 0))
         }
         guard let sync = PQgetResult(rawHandle) else { throw lostPipeline("the pipeline's end is missing") }
         let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
@@ -62,6 +90,25 @@ extension PostgresConnection {
         guard synced, PQexitPipelineMode(rawHandle) == 1 else { throw lostPipeline("the pipeline did not end") }
         if let firstFailure { throw firstFailure }
         return results
+    }
+
+    /// Reads one command's result in a pipeline: its rows, or nil when it failed (the first failure is kept in
+    /// `firstFailure`) or the server skipped it after an earlier failure (`PGRES_PIPELINE_ABORTED`).
+    private func readResult(into firstFailure: inout PostgresError?) throws(PostgresError) -> PostgresRows? {
+        // Each command's result is followed by a null one; a null where a result is owed means the replies ended
+        // (the connection broke).
+        guard let result = PQgetResult(rawHandle) else { throw lostPipeline("a statement's result is missing") }
+        defer {
+            PQclear(result)
+            while let extra = PQgetResult(rawHandle) { PQclear(extra) }
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.rows(of: result)
+        case let status:
+            if firstFailure == nil, status != PGRES_PIPELINE_ABORTED { firstFailure = error(from: result) }
+            return nil
+        }
     }
 
     /// The error for replies that ended early or out of order: the connection is in an unknown state, so it is

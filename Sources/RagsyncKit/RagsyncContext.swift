@@ -134,7 +134,8 @@ public struct RagsyncContext: Sendable {
     public static func open(
         configuration: RagsyncConfiguration, registeringModel: Bool = false, logger: Logger
     ) async throws -> RagsyncContext {
-        let client = PostgresClient(url: configuration.databaseURL)
+        let client = PostgresClient(
+            url: configuration.databaseURL, preparesStatements: !configuration.databaseURLIsPooled)
         let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
         if registeringModel {
             try await ModelCatalog(client: client, schema: schema)
@@ -218,8 +219,9 @@ public struct RagsyncContext: Sendable {
     public func makeBulkWriters() -> [DocumentStore] {
         (0..<2).map { _ in
             DocumentStore(
-                client: PostgresClient(url: configuration.databaseURL), schema: store.schema, model: store.model,
-                source: store.source)
+                client: PostgresClient(
+                    url: configuration.databaseURL, preparesStatements: !configuration.databaseURLIsPooled),
+                schema: store.schema, model: store.model, source: store.source)
         }
     }
 }
