@@ -69,15 +69,22 @@ struct PipelineTests {
     /// Random pipelines of inserts, reads and failing statements, inside transactions or alone, with ordinary
     /// statements between them, against a model of the table: a pipeline's writes last only when it had no failure
     /// and its transaction committed, each result answers its own statement, and the connection always works on.
+    /// Now and then the session drops its prepared statements (as a pooler's next session lacks them) or the client
+    /// reconnects (and prepares again).
     @Test(arguments: SeededGenerator.seeds(default: [31, 32]))
     func randomPipelinesLeaveTheTableAsTheirModelSays(seed: UInt64) async throws {
         var random = SeededGenerator(seed: seed)
         let replay = "seed \(seed) (replay with RAGSYNC_SIM_SEED=\(seed))"
         try await TestDatabase.withFreshDatabase { url in
-            let connection = try PostgresConnection(url: url)
+            var connection = try PostgresConnection(url: url)
             try connection.execute("CREATE TABLE t (n int PRIMARY KEY)")
             var model = Set<Int>()
             for round in 0..<150 {
+                switch Int.random(in: 0..<20, using: &random) {
+                case 0: try connection.execute("DEALLOCATE ALL")
+                case 1: connection = try PostgresConnection(url: url)
+                default: break
+                }
                 var statements: [PostgresStatement] = []
                 var expected: [(sql: String, count: Int)] = []
                 var written = Set<Int>()
