@@ -97,9 +97,10 @@ public final class PostgresConnection {
 
     /// Runs one statement with its parameters bound separately from the SQL text.
     ///
-    /// The corresponding C function is `PQexecParams`. Parameters go in the text format unless their type has a
-    /// binary one (``PostgresVectorArray``); their types come from the SQL (`$1::text[]`). Results use the text
-    /// format.
+    /// The corresponding C functions are `PQsendPrepare` and `PQsendQueryPrepared` (a one-statement pipeline: the
+    /// first run of a text prepares it in the same round trip), or `PQexecParams` when statements go unnamed.
+    /// Parameters go in the text format unless their type has a binary one (``PostgresVectorArray``); their types
+    /// come from the SQL (`$1::text[]`). Results use the text format.
     /// - Parameters:
     ///   - sql: the statement, with `$1`, `$2`… placeholders.
     ///   - parameters: one value per placeholder; `nil` binds NULL.
