@@ -90,6 +90,37 @@ struct PreparedStatementTests {
         }
     }
 
+    @Test func aStatementWhoseResultTypeChangedRunsAgainUnnamed() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let connection = try PostgresConnection(url: try TestDatabase.directURL(for: url))
+            try connection.execute("CREATE TABLE t (n int)")
+            try connection.execute("INSERT INTO t VALUES (1)")
+            #expect(try connection.query("SELECT n FROM t").scalar == "1")
+            // The prepared statement's result type is fixed: PostgreSQL refuses to run it as bigint (0A000).
+            try connection.execute("ALTER TABLE t ALTER COLUMN n TYPE bigint")
+            #expect(try connection.query("SELECT n FROM t").scalar == "1")
+            #expect(!connection.preparesStatements)
+        }
+    }
+
+    @Test func namesComeFromTheTextAloneAndTheirNumberIsBounded() {
+        let name = PreparedStatements.name(for: Self.increment)
+        #expect(name == PreparedStatements.name(for: "SELECT $1::int + 1"))
+        #expect(name != PreparedStatements.name(for: "SELECT $1::int + 2"))
+        #expect(name.count == "ragsync_".count + 16 && name.hasPrefix("ragsync_"))
+        var statements = PreparedStatements()
+        for index in 0..<PreparedStatements.capacity {
+            let sql = "SELECT \(index)"
+            guard let fresh = statements.newName(for: sql) else {
+                Issue.record("no name for statement \(index) of \(PreparedStatements.capacity)")
+                return
+            }
+            statements.record(sql, as: fresh)
+        }
+        #expect(statements.newName(for: "SELECT 'one more'") == nil)
+        #expect(statements.name(of: "SELECT 7") == PreparedStatements.name(for: "SELECT 7"))
+    }
+
     @Test func aTransactionTheCallerOpenedIsNotRetriedBehindItsBack() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let connection = try Self.connectionThatLostItsStatement(url)
