@@ -125,7 +125,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSwift
+            swiftSettings: strictSwift,
+            // GnuTLS's library constructor looks this symbol up to skip its load-time initialisation; see
+            // Sources/CCurlShim/GnuTLSLoadTimeInit.c.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=_gnutls_global_init_skip"])]
         ),
 
         // Test support: the local embedding server process and test databases.
