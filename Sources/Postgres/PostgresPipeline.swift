@@ -9,6 +9,9 @@ extension PostgresConnection {
     /// A document's write is a dozen statements whose results the writer does not need before sending the next;
     /// sent one by one, an edit waited on the server about 16 times.
     ///
+    /// A statement is prepared by name in the same round trip as its first run and bound by name after that
+    /// (``PreparedStatements``), unless the connection sends statements unnamed (``preparesStatements``).
+    ///
     /// The server runs the statements in order, as ``query(_:_:)`` would. When one fails, it skips the rest, and
     /// this throws the failed statement's error; inside a transaction the transaction is then aborted, and the
     /// caller rolls it back as after any failed statement.
