@@ -165,8 +165,10 @@ DESTDIR ?=
 # lists them (`make link-order` writes it from a profiled run): an idle 1,250-file daemon keeps 7.5 MB of code
 # resident instead of 14.5 MB. lld moves whole input sections, so ragsync and its packages are compiled with one
 # section per function (-function-sections); without it each source file's functions moved together, and the ones
-# that ran lay across 7 MB of .text (an idle daemon after a cold index: 6.97 MB of code resident instead of 7.9). Symbols are not exported to the dynamic table (the toolchain's static-stdlib
-# arguments ask for it, for nothing ragsync uses): 1.1 MB less of .dynsym and .dynstr touched at every start.
+# that ran lay across 7 MB of .text (an idle daemon after a cold index: 6.97 MB of code resident instead of 7.9).
+# Symbols are not exported to the dynamic table (the toolchain's static-stdlib arguments ask for it, for nothing
+# ragsync uses): 1.1 MB less of .dynsym and .dynstr touched at every start. The one export is GnuTLS's
+# _gnutls_global_init_skip, which Package.swift asks for (Sources/CCurlShim/GnuTLSLoadTimeInit.c).
 # The C++ runtime is linked in from GCC's libstdc++.a (scripts/link/libstdc++.so says why): 1.1 MB less again.
 SWIFT_RELEASE_FLAGS ?= --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \

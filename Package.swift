@@ -34,7 +34,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // OpenBLAS (Debian's libopenblas0), opened with dlopen when the local model loads; see COpenBLAS.h.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
-        // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind.
+        // libcurl's setopt/getinfo are variadic; this shim gives Swift one typed function per argument kind. It also
+        // answers GnuTLS (in libcurl's librtmp) that it need not initialise itself at load (GnuTLSLoadTimeInit.c).
         .target(
             name: "CCurlShim",
             linkerSettings: [.linkedLibrary("curl")]

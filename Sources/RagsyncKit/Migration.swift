@@ -12,8 +12,7 @@ public enum Migration {
     /// - Throws: `StoreError` `.dimensionMismatch` when the database holds the configured model's vectors with
     ///   another dimension.
     public static func run(configuration: RagsyncConfiguration, logger: Logger) async throws -> String {
-        let client = PostgresClient(
-            url: configuration.databaseURL, preparesStatements: !configuration.databaseURLIsPooled)
+        let client = configuration.makeDatabaseClient()
         let migrator = SchemaMigrator(
             dimensions: configuration.embeddingDimensions, textSearchConfiguration: configuration.textSearchConfiguration)
         let report = try await migrator.migrate(on: client, logger: logger)

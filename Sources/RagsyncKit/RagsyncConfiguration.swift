@@ -29,10 +29,12 @@ public struct RagsyncConfiguration: Sendable {
     /// the vector index upkeep, which holds a session lock and builds concurrently. The same as ``databaseURL`` unless
     /// set; needed when DATABASE_URL goes through a transaction pooler.
     public var directDatabaseURL: String
-    /// True when `RAGSYNC_DIRECT_DATABASE_URL` names another URL, which says `DATABASE_URL` goes through a
-    /// transaction pooler: its connections send statements unnamed from the start
+    /// A client for `DATABASE_URL`. When `RAGSYNC_DIRECT_DATABASE_URL` names another URL, `DATABASE_URL` goes
+    /// through a transaction pooler: its connections send statements unnamed from the start
     /// (``PostgresConnection/preparesStatements``) rather than learn it from the first refused one.
-    var databaseURLIsPooled: Bool { directDatabaseURL != databaseURL }
+    func makeDatabaseClient() -> PostgresClient {
+        PostgresClient(url: databaseURL, preparesStatements: directDatabaseURL == databaseURL)
+    }
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
     public var contentDirectory: URL

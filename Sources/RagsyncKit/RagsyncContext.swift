@@ -134,8 +134,7 @@ public struct RagsyncContext: Sendable {
     public static func open(
         configuration: RagsyncConfiguration, registeringModel: Bool = false, logger: Logger
     ) async throws -> RagsyncContext {
-        let client = PostgresClient(
-            url: configuration.databaseURL, preparesStatements: !configuration.databaseURLIsPooled)
+        let client = configuration.makeDatabaseClient()
         let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
         if registeringModel {
             try await ModelCatalog(client: client, schema: schema)
@@ -219,9 +218,8 @@ public struct RagsyncContext: Sendable {
     public func makeBulkWriters() -> [DocumentStore] {
         (0..<2).map { _ in
             DocumentStore(
-                client: PostgresClient(
-                    url: configuration.databaseURL, preparesStatements: !configuration.databaseURLIsPooled),
-                schema: store.schema, model: store.model, source: store.source)
+                client: configuration.makeDatabaseClient(), schema: store.schema, model: store.model,
+                source: store.source)
         }
     }
 }
