@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # ragsync — writes the release link's function order (scripts/link-order.txt) from a profiled run.
 """Runs the release binary under valgrind's callgrind through what an installed ragsync does (migrate, a cold sync,
-then `ragsync watch` through edits, a new file, a deletion, renames, a file that fails, SIGHUP, idle and SIGTERM)
+then `ragsync watch` through edits, a new file, a deletion, renames, a file that fails, a burst of rewrites and new
+files, an insert at the top, SIGHUP, idle and SIGTERM)
 and lists every function of the binary that ran, in mangled form, one per line.
 
 The release link (SWIFT_RELEASE_FLAGS in the Makefile) hands that list to lld's --symbol-ordering-file, which
@@ -133,6 +134,26 @@ def daemon_workload(profiler, env, content, paths, work):
         moved = os.path.dirname(paths[-1]) + "-moved"
         os.rename(os.path.join(content, os.path.dirname(paths[-1])), os.path.join(content, moved))
         settled(naming(moved))
+        # A burst, as `make bench` rewrites 1,000 files at once and adds new ones in a new folder: a pass of several
+        # batches inside the daemon (its two writer connections, the vacuum, the frequent words and the vector index
+        # check that follow).
+        burst = [path for path in paths[1:-1] if os.path.exists(os.path.join(content, path))][:BURST_FILES]
+        for index, path in enumerate(burst):
+            with open(os.path.join(content, path)) as handle:
+                text = corpus.edit_paragraph(handle.read(), seed=100000 + index)
+            with open(os.path.join(content, path), "w") as handle:
+                handle.write(text)
+        os.makedirs(os.path.join(content, "burst"))
+        writer = corpus.Writer(seed=43)
+        for index in range(BURST_FILES // 4):
+            with open(os.path.join(content, "burst", "new-%05d.md" % index), "w") as handle:
+                handle.write(writer.document(index))
+        settled(lambda message: "queue 0" in message)
+        with open(os.path.join(content, burst[0]), "r+") as handle:
+            text = handle.read()
+            handle.seek(0)
+            handle.write("A lead paragraph inserted at the top.\n\n" + text)
+        settled(naming(burst[0]))
         process.send_signal(signal.SIGHUP)
         settled(lambda message: True)
         time.sleep(15)  # idle: watchdog and timers
@@ -142,6 +163,9 @@ def daemon_workload(profiler, env, content, paths, work):
         log.close()
         notify.close()
 
+
+# Files the daemon's burst rewrites: two batches and more (a batch holds 35 documents).
+BURST_FILES = 80
 
 # An input section larger than this holds many functions: the toolchain's C objects and the runtime are compiled
 # without one section per function, and so is part of the standard library (one 1.6 MB section).
