@@ -182,8 +182,6 @@ actor CurlEasyHandle {
         bodyLimit: Int,
         cancellation: CurlCancellation
     ) -> Result<HTTPResponse, CurlFailure> {
-        accumulator.body.removeAll(keepingCapacity: false)
-        accumulator.headers.removeAll()
         accumulator.bodyLimit = bodyLimit
         accumulator.overflowed = false
         accumulator.cancellation = cancellation
@@ -208,6 +206,10 @@ actor CurlEasyHandle {
             curl_slist_free_all(headerList)
             _ = ragsync_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
             accumulator.cancellation = nil
+            // The response goes to the caller; kept here, the largest one (0.5 MB for a batch of base64 vectors)
+            // stayed resident in an idle daemon until the next request.
+            accumulator.body = []
+            accumulator.headers = [:]
         }
 
         let code = Self.perform(
