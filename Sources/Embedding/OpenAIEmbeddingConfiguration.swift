@@ -85,9 +85,11 @@ public struct OpenAIEmbeddingConfiguration: Sendable {
     static func redactedURL(_ url: String) -> String {
         var rest = Substring(url)
         var scheme = Substring("")
-        if let range = rest.firstRange(of: "://") {
-            scheme = rest[..<range.upperBound]
-            rest = rest[range.upperBound...]
+        // Not `firstRange(of:)`, for the reason ConnectionString.redacted gives.
+        if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+            let authorityStart = rest.index(colon, offsetBy: 3)
+            scheme = rest[..<authorityStart]
+            rest = rest[authorityStart...]
         }
         if let end = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
             rest = rest[..<end]

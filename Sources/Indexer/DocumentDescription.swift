@@ -75,6 +75,13 @@ extension String {
         if byteMatch == false, haystack.utf8.allSatisfy({ $0 < 0x80 }), needle.utf8.allSatisfy({ $0 < 0x80 }) {
             return false
         }
-        return haystack.firstRange(of: needle) != nil
+        // `hasPrefix` compares characters as `firstRange(of:)` does, without loading _StringProcessing's searchers
+        // into every daemon (see ConnectionString.redacted).
+        var start = haystack.startIndex
+        while start < haystack.endIndex {
+            if haystack[start...].hasPrefix(needle) { return true }
+            start = haystack.index(after: start)
+        }
+        return false
     }
 }
