@@ -1,7 +1,5 @@
 // ragsync — ContentHash: SHA-256 of content, as lowercase hex.
 
-import Crypto
-
 /// The SHA-256 digest of some content, kept as 64 lowercase hex characters.
 ///
 /// Hex is what the database stores (`content_hash TEXT`) and what logs show, so the value is the hex
@@ -13,10 +11,10 @@ public struct ContentHash: Sendable, Hashable, Codable, CustomStringConvertible 
     /// Hashes a byte sequence.
     /// - Parameter bytes: The content.
     public init(of bytes: some Sequence<UInt8>) {
-        var hasher = SHA256()
-        let handled: Void? = bytes.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var hasher = SHA256Hasher()
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { hasher.update(UnsafeRawBufferPointer($0)) }
         if handled == nil {
-            hasher.update(data: Array(bytes))
+            Array(bytes).withUnsafeBytes { hasher.update($0) }
         }
         self.hex = Self.hex(of: hasher.finalize())
     }
@@ -25,8 +23,8 @@ public struct ContentHash: Sendable, Hashable, Codable, CustomStringConvertible 
     /// - Parameter text: The content.
     public init(of text: String) {
         var text = text
-        var hasher = SHA256()
-        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var hasher = SHA256Hasher()
+        text.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
         self.hex = Self.hex(of: hasher.finalize())
     }
 
@@ -59,7 +57,7 @@ public struct ContentHash: Sendable, Hashable, Codable, CustomStringConvertible 
     /// The hex digest.
     public var description: String { hex }
 
-    private static func hex(of digest: SHA256.Digest) -> String {
+    private static func hex(of digest: [UInt8]) -> String {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
