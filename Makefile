@@ -172,7 +172,7 @@ DESTDIR ?=
 # The C++ runtime is linked in from GCC's libstdc++.a (scripts/link/libstdc++.so says why): 1.1 MB less again.
 # Functions with private linkage (async call thunks, class destroyers) have no symbol to order; a linker script
 # gathers them before .text (scripts/link/private-text.ld): 70 page faults in .text instead of 114 for the daemon's
-# run in `make bench`, and 9.0-9.4 MB of the binary resident in an idle daemon instead of 10.7-11.1.
+# run in `make bench`, and 8.8 MB of the binary resident in an idle daemon instead of 10.2 (its pages read from disk).
 SWIFT_RELEASE_FLAGS ?= --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/link-order.txt -Xlinker --no-warn-symbol-ordering \
