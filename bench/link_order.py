@@ -222,6 +222,8 @@ def main():
             "DATABASE_URL": recreate_database(options.database_url, "ragsync_link_order"),
             "OPENAI_BASE_URL": server.url + "/v1", "OPENAI_API_KEY": "sk-profile",
             "RAGSYNC_CONTENT_DIR": content, "RAGSYNC_EMBEDDER": "openai", "RAGSYNC_LOG_LEVEL": "info",
+            # What `ragsync watch` would restart itself with (ProcessMemory); valgrind cannot follow that exec.
+            "GLIBC_TUNABLES": "glibc.malloc.tcache_count=0",
         })
         profiler = Profiler(options.binary, work)
         profiler.run(env, "migrate")

@@ -25,6 +25,8 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
+        // First of all: the daemon runs without glibc's per-thread caches of freed blocks (ProcessMemory says why).
+        ProcessMemory.restartingWithoutThreadCaches()
         // libcurl is set up before any thread starts; a peer closing a socket must not kill the process.
         signal(SIGPIPE, SIG_IGN)
         _ = OpenAIEmbeddingClient.initializeCurlGlobally()

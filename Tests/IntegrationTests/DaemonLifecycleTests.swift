@@ -42,6 +42,26 @@ struct DaemonLifecycleTests {
         }
     }
 
+    /// The daemon starts itself again in place without glibc's per-thread caches (ProcessMemory): same PID, so the
+    /// notifications still come from the process systemd started; a user's own tcache setting is left alone.
+    @Test func theDaemonRunsWithoutGlibcThreadCachesInTheProcessThatWasStarted() async throws {
+        try await PipelineHarness.with { pipeline in
+            let daemon = try DaemonProcess(environment: environment(for: pipeline))
+            try await daemon.waitUntilReady()
+            #expect(try tunables(of: daemon.processIdentifier) == "glibc.malloc.tcache_count=0")
+            daemon.send(SIGTERM)
+            #expect(try await daemon.waitForExit() == 0)
+
+            var own = environment(for: pipeline)
+            own["GLIBC_TUNABLES"] = "glibc.malloc.tcache_count=3"
+            let kept = try DaemonProcess(environment: own)
+            try await kept.waitUntilReady()
+            #expect(try tunables(of: kept.processIdentifier) == "glibc.malloc.tcache_count=3")
+            kept.send(SIGTERM)
+            #expect(try await kept.waitForExit() == 0)
+        }
+    }
+
     @Test func sighupReloadsWithAFullReconcileThenReportsReady() async throws {
         try await WatchHarness.with(
             files: ["a.md": document("A", "Reload me.")], environment: ["RAGSYNC_LOG_LEVEL": "debug"]
@@ -237,6 +257,13 @@ struct DaemonLifecycleTests {
 }
 
 /// The daemon's environment for a pipeline harness.
+/// `GLIBC_TUNABLES` as the running process `pid` sees it (`/proc/PID/environ` shows the environment of its image).
+private func tunables(of pid: Int32) throws -> String? {
+    let data = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+    return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        .first { $0.hasPrefix("GLIBC_TUNABLES=") }?.dropFirst("GLIBC_TUNABLES=".count).description
+}
+
 private func environment(for pipeline: PipelineHarness) -> [String: String] {
     [
         "DATABASE_URL": pipeline.databaseURL, "OPENAI_BASE_URL": pipeline.server.baseURL,
