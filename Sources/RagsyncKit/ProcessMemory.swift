@@ -24,15 +24,17 @@ public enum ProcessMemory {
         #endif
     }
 
-    /// The glibc tunable the daemon runs with: no per-thread caches of freed blocks (tcache).
-    static let threadCacheTunable = "glibc.malloc.tcache_count=0"
+    /// The glibc tunable that sizes the per-thread caches of freed blocks (tcache).
+    private static let threadCacheTunableName = "glibc.malloc.tcache_count"
+    /// What the daemon runs with: no such caches.
+    static let threadCacheTunable = threadCacheTunableName + "=0"
 
     /// Starts this program again in place (same process, same arguments) with glibc's per-thread caches of freed
     /// blocks turned off, unless `GLIBC_TUNABLES` already sets them; returns only when that was not needed or failed.
     ///
     /// Each thread keeps up to 7 freed blocks of each size to 1 KB for its next allocations. After a pass, the
     /// daemon's threads held such blocks all over the heap, and `malloc_trim` cannot return a page that holds one:
-    /// the idle daemon of `make bench` kept 3.7 MB of heap for 1.2 MB in use. Without the caches it keeps 1.0-1.3 MB,
+    /// the idle daemon of `make bench` kept 3.7 MB of heap for 1.2 MB in use. Without the caches it keeps 1.0-1.5 MB,
     /// and a 1,000-file cold index took the same CPU. glibc reads tunables only from the environment at start, hence
     /// the new image; the process keeps its PID, so systemd and `NOTIFY_SOCKET` see no difference.
     public static func restartingWithoutThreadCaches() {
@@ -55,7 +57,7 @@ public enum ProcessMemory {
             return environment + [prefix + threadCacheTunable]
         }
         let tunables = environment[index].dropFirst(prefix.count)
-        if tunables.split(separator: ":").contains(where: { $0.hasPrefix("glibc.malloc.tcache_count=") }) { return nil }
+        if tunables.split(separator: ":").contains(where: { $0.hasPrefix(threadCacheTunableName + "=") }) { return nil }
         var result = environment
         result[index] = prefix + (tunables.isEmpty ? "" : tunables + ":") + threadCacheTunable
         return result

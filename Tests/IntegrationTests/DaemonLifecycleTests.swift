@@ -256,7 +256,6 @@ struct DaemonLifecycleTests {
     }
 }
 
-/// The daemon's environment for a pipeline harness.
 /// `GLIBC_TUNABLES` as the running process `pid` sees it (`/proc/PID/environ` shows the environment of its image).
 private func tunables(of pid: Int32) throws -> String? {
     let data = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
@@ -264,6 +263,7 @@ private func tunables(of pid: Int32) throws -> String? {
         .first { $0.hasPrefix("GLIBC_TUNABLES=") }?.dropFirst("GLIBC_TUNABLES=".count).description
 }
 
+/// The daemon's environment for a pipeline harness.
 private func environment(for pipeline: PipelineHarness) -> [String: String] {
     [
         "DATABASE_URL": pipeline.databaseURL, "OPENAI_BASE_URL": pipeline.server.baseURL,
