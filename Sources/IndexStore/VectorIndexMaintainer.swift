@@ -243,9 +243,9 @@ public struct VectorIndexMaintainer: Sendable {
         var recorded = method.rawValue
         var note: String?
         if method == .ivfflat, let lists, let probes, Self.probesHalfOrMore(probes, of: lists) {
-            note = String(
-                format: "IVFFlat with %d lists reached recall@10 %.3f only at %d probes (target %.2f needs half the lists or more); exact search is as fast",
-                lists, recall ?? 0, probes, recallTarget)
+            note =
+                "IVFFlat with \(lists) lists reached recall@10 \((recall ?? 0).fixedPoint(3)) only at \(probes) probes "
+                + "(target \(recallTarget.fixedPoint(2)) needs half the lists or more); exact search is as fast"
             try connection.execute("DROP INDEX IF EXISTS \(target.name)")
             recorded = VectorIndexState.exactMethod
         }
@@ -325,18 +325,10 @@ public struct VectorIndexMaintainer: Sendable {
             message += "; \(state.method)"
             if let lists = state.lists { message += " lists=\(lists)" }
             if let probes = state.probes { message += " probes=\(probes)" }
-            if let recall = state.recall { message += " recall@10=" + Self.threeDecimals(recall) }
+            if let recall = state.recall { message += " recall@10=" + recall.fixedPoint(3) }
             metadata["recall"] = "\(state.recall ?? 1)"
         }
         logger.notice("\(message)", metadata: metadata)
-    }
-
-    /// A recall in 0…1 as `0.950` (what `%.3f` prints, without Foundation's `String(format:)`).
-    static func threeDecimals(_ recall: Double) -> String {
-        guard recall.isFinite else { return "\(recall)" }
-        let thousandths = Int((min(max(recall, 0), 1) * 1000).rounded())
-        let fraction = String(thousandths % 1000)
-        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }
 

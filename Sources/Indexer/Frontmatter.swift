@@ -1,6 +1,6 @@
 // ragsync — Frontmatter: the fields ragsync reads from a markdown file's YAML header.
 
-import Yams
+import YAML
 
 /// The YAML frontmatter of a markdown file, reduced to the fields the index uses.
 ///
@@ -22,7 +22,7 @@ public struct Frontmatter: Sendable, Equatable {
     /// Empty frontmatter, for files without one.
     public init() {}
 
-    /// The largest frontmatter parsed. Yams' node tree takes about 70 bytes per byte of YAML (a 4.3 MB block of
+    /// The largest frontmatter parsed. A node tree takes tens of bytes per byte of YAML (with Yams, a 4.3 MB block of
     /// 400,000 keys took 330 MB before the value limit turned it down), so a larger block is refused unread.
     public static let byteLimit = 256 * 1024
 
@@ -44,20 +44,17 @@ public struct Frontmatter: Sendable, Equatable {
                 line: firstLine
             )
         }
-        let root: Node?
+        let root: YAMLNode?
         do {
-            // Yams' basic resolver: the tags of values are resolved by YAMLConversion, without regular expressions.
-            // UTF-8 is what Yams' default encoding resolves to for native strings, but the default copies the whole
-            // environment per call to look for YAMS_DEFAULT_ENCODING (4% of a cold index's CPU), and prints to
-            // standard output when it finds it.
-            root = try Yams.compose(yaml: yaml, .basic, .default, .utf8)
+            // The tags of values are resolved by YAMLConversion.
+            root = try YAMLComposer.compose(yaml)
         } catch {
             throw Self.malformed(error, firstLine: firstLine, path: path)
         }
         guard let root else { return }
         guard case .mapping(let mapping) = root else {
             if case .scalar(let scalar) = root, YAMLConversion.resolvedTag(of: scalar) == .null { return }
-            let line = root.mark.map { $0.line + firstLine - 1 } ?? firstLine
+            let line = root.line + firstLine - 1
             throw DocumentParseError(
                 .frontmatterNotMapping,
                 "frontmatter must be a mapping of keys to values, found \(Self.kind(of: root)) (line \(line))",
@@ -67,12 +64,13 @@ public struct Frontmatter: Sendable, Equatable {
         }
         var converter = YAMLConversion()
         do {
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key else {
+            for pair in mapping.pairs {
+                let value = pair.value
+                guard case .scalar(let keyScalar) = pair.key else {
                     warnings.append("frontmatter has a key that is not text; that entry is ignored")
                     continue
                 }
-                let name = YAMLConversion.clean(keyScalar.string)
+                let name = YAMLConversion.clean(keyScalar.text)
                 switch name {
                 case "title": title = textField(value, named: name)
                 case "category": category = textField(value, named: name)
@@ -91,7 +89,7 @@ public struct Frontmatter: Sendable, Equatable {
         warnings += converter.warnings
     }
 
-    private mutating func textField(_ node: Node, named name: String) -> String? {
+    private mutating func textField(_ node: YAMLNode, named name: String) -> String? {
         guard case .scalar(let scalar) = node else {
             warnings.append("frontmatter `\(name)` is \(Self.kind(of: node)), expected text; ignored")
             return nil
@@ -99,14 +97,14 @@ public struct Frontmatter: Sendable, Equatable {
         return YAMLConversion.text(of: scalar)
     }
 
-    private mutating func tagsField(_ node: Node) -> [String] {
+    private mutating func tagsField(_ node: YAMLNode) -> [String] {
         var collected: [String] = []
         switch node {
         case .scalar(let scalar):
             guard let text = YAMLConversion.text(of: scalar) else { return [] }
             collected = text.split(separator: ",").map { $0.trimmingWhitespace() }
         case .sequence(let sequence):
-            for element in sequence {
+            for element in sequence.nodes {
                 if case .scalar(let scalar) = element, let text = YAMLConversion.text(of: scalar) {
                     collected.append(text)
                 } else if case .scalar = element {
@@ -122,39 +120,29 @@ public struct Frontmatter: Sendable, Equatable {
         return collected.filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 
-    private static func kind(of node: Node) -> String {
+    private static func kind(of node: YAMLNode) -> String {
         switch node {
         case .scalar: return "a scalar"
         case .sequence: return "a list"
         case .mapping: return "a mapping"
-        case .alias: return "an alias"
         }
     }
 
-    private static func malformed(_ error: any Error, firstLine: Int, path: String) -> DocumentParseError {
-        var detail = "\(error)"
-        var yamlLine: Int?
-        if let yamlError = error as? YamlError {
-            switch yamlError {
-            case .scanner(let context, let problem, let mark, _),
-                .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                detail = [context?.text, problem].compactMap { $0 }.joined(separator: " ")
-                yamlLine = mark.line
-            case .reader(let problem, _, _, _):
-                detail = problem
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                detail = "duplicate key(s) " + duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                yamlLine = context.mark.line
-            default:
-                break
-            }
+    private static func malformed(_ error: YAMLError, firstLine: Int, path: String) -> DocumentParseError {
+        let line = error.line.map { $0 + firstLine - 1 }
+        if error.kind == .tooDeep {
+            return DocumentParseError(
+                .frontmatterTooLarge,
+                "frontmatter has \(error.problem) (line \(line ?? firstLine)); keep title, category, tags and short "
+                    + "values there and move nested data into the body",
+                path: path,
+                line: line
+            )
         }
-        let line = yamlLine.map { $0 + firstLine - 1 }
         let location = line.map { " (line \($0))" } ?? ""
         return DocumentParseError(
             .malformedFrontmatter,
-            "frontmatter is not valid YAML: \(detail)\(location)",
+            "frontmatter is not valid YAML: \(error)\(location)",
             path: path,
             line: line
         )

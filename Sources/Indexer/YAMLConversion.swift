@@ -1,9 +1,9 @@
 // ragsync — YAMLConversion: turns a composed Yams node tree into JSONValue and plain strings.
 
 import FoundationEssentials
-import Yams
+import YAML
 
-/// Converts Yams nodes to ``JSONValue`` with YAML's core schema, and flags values JSON/PostgreSQL cannot hold.
+/// Converts YAML nodes to ``JSONValue`` with YAML's core schema, and flags values JSON/PostgreSQL cannot hold.
 ///
 /// Scalars are typed as Yams' default resolver types them (so plain `yes`, `12`, `2024-05-01` become a bool, an int
 /// and a date; ``YAMLPlainScalar`` decides it without regular expressions) but quoted scalars stay strings.
@@ -23,20 +23,15 @@ struct YAMLConversion {
     struct TooManyValues: Error {}
 
     /// The resolved YAML tag of a scalar: explicit tags win, quoted and block scalars are strings.
-    static func resolvedTag(of scalar: Node.Scalar) -> Tag.Name {
-        let explicit = scalar.tag.description
-        if explicit == "!" { return .str }
-        if !explicit.isEmpty { return Tag.Name(rawValue: explicit) }
-        switch scalar.style {
-        case .any, .plain: return YAMLPlainScalar.tag(of: scalar.string)
-        default: return .str
-        }
+    static func resolvedTag(of scalar: YAMLNode.Scalar) -> YAMLTag {
+        if let explicit = scalar.tag { return explicit == .nonSpecific ? .str : explicit }
+        return scalar.style == .plain ? YAMLPlainScalar.tag(of: scalar.text) : .str
     }
 
     /// A scalar's text for a text field (title, category, tag), or `nil` for a YAML null.
-    static func text(of scalar: Node.Scalar) -> String? {
+    static func text(of scalar: YAMLNode.Scalar) -> String? {
         if resolvedTag(of: scalar) == .null { return nil }
-        let text = clean(scalar.string).trimmingWhitespace()
+        let text = clean(scalar.text).trimmingWhitespace()
         return text.isEmpty ? nil : text
     }
 
@@ -51,7 +46,7 @@ struct YAMLConversion {
     ///   - node: The YAML node.
     ///   - keyPath: Where the node is, for warnings (e.g. "links.0").
     /// - Throws: ``TooManyValues`` past ``valueLimit``.
-    mutating func json(from node: Node, at keyPath: String) throws(TooManyValues) -> JSONValue {
+    mutating func json(from node: YAMLNode, at keyPath: String) throws(TooManyValues) -> JSONValue {
         convertedValues += 1
         guard convertedValues <= Self.valueLimit else { throw TooManyValues() }
         switch node {
@@ -59,51 +54,47 @@ struct YAMLConversion {
             return Self.json(from: scalar)
         case .sequence(let sequence):
             var values: [JSONValue] = []
-            values.reserveCapacity(sequence.count)
-            for (position, element) in sequence.enumerated() {
+            values.reserveCapacity(sequence.nodes.count)
+            for (position, element) in sequence.nodes.enumerated() {
                 values.append(try json(from: element, at: "\(keyPath).\(position)"))
             }
             return .array(values)
         case .mapping(let mapping):
             var members: [String: JSONValue] = [:]
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key else {
+            for pair in mapping.pairs {
+                guard case .scalar(let keyScalar) = pair.key else {
                     warnings.append("frontmatter `\(keyPath)` has a key that is not text; that entry is ignored")
                     continue
                 }
-                let name = Self.clean(keyScalar.string)
-                members[name] = try json(from: value, at: "\(keyPath).\(name)")
+                let name = Self.clean(keyScalar.text)
+                members[name] = try json(from: pair.value, at: "\(keyPath).\(name)")
             }
             return .object(members)
-        case .alias:
-            warnings.append("frontmatter `\(keyPath)` is an unresolved alias; stored as null")
-            return .null
         }
     }
 
-    private static func json(from scalar: Node.Scalar) -> JSONValue {
-        // Yams reads numbers from plain scalars only: `!!int "12"` stays text.
-        let isPlain = scalar.style == .any || scalar.style == .plain
+    private static func json(from scalar: YAMLNode.Scalar) -> JSONValue {
+        // Numbers are read from plain scalars only, as Yams did: `!!int "12"` stays text.
+        let isPlain = scalar.style == .plain
         switch resolvedTag(of: scalar) {
         case .null:
             return .null
         case .bool:
-            return YAMLPlainScalar.bool(scalar.string).map(JSONValue.bool) ?? .string(clean(scalar.string))
+            return YAMLPlainScalar.bool(scalar.text).map(JSONValue.bool) ?? .string(clean(scalar.text))
         case .int:
-            let value = isPlain ? YAMLPlainScalar.int(scalar.string) : nil
-            return value.map(JSONValue.int) ?? .string(clean(scalar.string))
+            let value = isPlain ? YAMLPlainScalar.int(scalar.text) : nil
+            return value.map(JSONValue.int) ?? .string(clean(scalar.text))
         case .float:
-            if isPlain, let value = YAMLPlainScalar.float(scalar.string), value.isFinite { return .double(value) }
-            return .string(scalar.string)
+            if isPlain, let value = YAMLPlainScalar.float(scalar.text), value.isFinite { return .double(value) }
+            return .string(clean(scalar.text))
         case .timestamp:
-            // A date without a time stays as written ("2024-05-01"); a date-time is normalised to UTC (by Yams and
-            // Foundation's calendar, loaded only for such a value).
-            if scalar.string.utf8.count > 10, let date = Node.scalar(scalar).timestamp {
+            // A date without a time stays as written ("2024-05-01"); a date-time is normalised to UTC.
+            if scalar.text.utf8.count > 10, let date = YAMLPlainScalar.timestamp(scalar.text) {
                 return .string(date.formatted(Date.ISO8601FormatStyle()))
             }
-            return .string(clean(scalar.string))
+            return .string(clean(scalar.text))
         default:
-            return .string(clean(scalar.string))
+            return .string(clean(scalar.text))
         }
     }
 }

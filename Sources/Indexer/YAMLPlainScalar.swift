@@ -1,6 +1,7 @@
 // ragsync — YAMLPlainScalar: YAML's implicit types and numbers, decided without regular expressions.
 
-import Yams
+import FoundationEssentials
+import YAML
 
 /// Types plain YAML scalars as Yams' default resolver does (bool, int, float, merge, null, timestamp, value, else
 /// str, first rule first) and reads the numbers they hold as Yams' constructors do, in plain Swift.
@@ -12,7 +13,7 @@ import Yams
 /// kept as text. `YAMLPlainScalarTests` checks every rule against Yams' own resolver and constructors.
 enum YAMLPlainScalar {
     /// The tag Yams' default resolver gives a plain scalar with this text.
-    static func tag(of text: String) -> Tag.Name {
+    static func tag(of text: String) -> YAMLTag {
         let candidates = anchoredCandidates(text)
         if candidates.contains(where: isBool) { return .bool }
         if candidates.contains(where: isInt) { return .int }
@@ -190,6 +191,57 @@ enum YAMLPlainScalar {
         return notANumber.take(".") && notANumber.takeAny(of: ["nan", "NaN", "NAN"]) && notANumber.isAtEnd
     }
 
+    /// The instant a timestamp scalar names, computed as Yams' `Date.construct` does: the fields go through the
+    /// Gregorian calendar leniently (month 13 is January of the next year), no zone means UTC, and a fraction's digits
+    /// past the ninth are dropped. Nil when `text` does not match
+    /// `[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
+    /// (?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?`.
+    static func timestamp(_ text: String) -> Date? {
+        var cursor = PatternCursor(Array(text.utf8))
+        var components = DateComponents()
+        components.calendar = Calendar(identifier: .gregorian)
+        guard let year = cursor.number(4...4), cursor.take("-"), let month = cursor.number(1...2), cursor.take("-"),
+            let day = cursor.number(1...2)
+        else { return nil }
+        (components.year, components.month, components.day) = (year, month, day)
+        var zoneSeconds = 0
+        var nanoseconds: Int?
+        if !cursor.isAtEnd {
+            guard cursor.take("T") || cursor.take("t") || cursor.skip(while: isBlank) > 0,
+                let hour = cursor.number(1...2), cursor.take(":"), let minute = cursor.number(2...2), cursor.take(":"),
+                let second = cursor.number(2...2)
+            else { return nil }
+            (components.hour, components.minute, components.second) = (hour, minute, second)
+            if cursor.take(".") {
+                let digits = cursor.digits()
+                // Yams reads the fraction with Int(_:), which refuses an empty one.
+                if !digits.isEmpty {
+                    let kept = digits.prefix(9)
+                    let value = kept.reduce(0) { $0 * 10 + Int($1) - Int(u("0")) }
+                    nanoseconds = (kept.count..<9).reduce(value) { value, _ in value * 10 }
+                }
+            }
+            if !cursor.isAtEnd {
+                cursor.skip(while: isBlank)
+                if !cursor.take("Z") {
+                    let isNegative = cursor.take("-")
+                    guard isNegative || cursor.take("+"), let zoneHours = cursor.number(1...2) else { return nil }
+                    zoneSeconds = zoneHours * 3600
+                    if cursor.take(":") {
+                        guard let zoneMinutes = cursor.number(2...2) else { return nil }
+                        zoneSeconds += zoneMinutes * 60
+                    }
+                    if isNegative { zoneSeconds = -zoneSeconds }
+                }
+            }
+        }
+        guard cursor.isAtEnd else { return nil }
+        // A zone TimeZone refuses (past 18 hours) leaves the calendar's own, as in Yams.
+        components.timeZone = TimeZone(secondsFromGMT: zoneSeconds)
+        guard let date = components.date else { return nil }
+        return nanoseconds.map { date.addingTimeInterval(Double($0) / 1_000_000_000) } ?? date
+    }
+
     /// `[0-9]{4}-[0-9]{2}-[0-9]{2} | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}
     /// (?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?`
     private static func isTimestamp(_ bytes: [UInt8]) -> Bool {
@@ -213,7 +265,7 @@ enum YAMLPlainScalar {
     fileprivate static func u(_ character: Unicode.Scalar) -> UInt8 { UInt8(truncatingIfNeeded: character.value) }
     fileprivate static func isDigit(_ byte: UInt8) -> Bool { (u("0")...u("9")).contains(byte) }
     fileprivate static func isDigitOrUnderscore(_ byte: UInt8) -> Bool { isDigit(byte) || byte == u("_") }
-    private static func isBlank(_ byte: UInt8) -> Bool { byte == u(" ") || byte == u("\t") }
+    fileprivate static func isBlank(_ byte: UInt8) -> Bool { byte == u(" ") || byte == u("\t") }
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         isDigit(byte) || (u("a")...u("f")).contains(byte) || (u("A")...u("F")).contains(byte)
     }
@@ -259,6 +311,22 @@ private struct PatternCursor {
     }
 
     /// Between `range.lowerBound` and `range.upperBound` ASCII digits, as many as there are (greedy).
+    /// The value of `range` digits at most and at least, or nil (nothing taken) when fewer are there.
+    mutating func number(_ range: ClosedRange<Int>) -> Int? {
+        var taken = self
+        guard taken.takeDigits(range) else { return nil }
+        let value = bytes[position..<taken.position].reduce(0) { $0 * 10 + Int($1) - Int(YAMLPlainScalar.u("0")) }
+        self = taken
+        return value
+    }
+
+    /// Takes every digit from here on.
+    mutating func digits() -> ArraySlice<UInt8> {
+        let start = position
+        skip(while: YAMLPlainScalar.isDigit)
+        return bytes[start..<position]
+    }
+
     mutating func takeDigits(_ range: ClosedRange<Int>) -> Bool {
         var taken = 0
         while taken < range.upperBound, take(where: YAMLPlainScalar.isDigit) { taken += 1 }

@@ -1,6 +1,8 @@
 // ragsync — BertTextSplitter: BERT's uncased normaliser and pre-tokeniser, text to words.
 
-import FoundationEssentials
+// The standard library's own canonical decomposition (NFD), which its string comparison uses. Foundation's
+// `decomposedStringWithCanonicalMapping` would link Foundation, CoreFoundation and ICU into every ragsync process.
+@_spi(_Unicode) import Swift
 
 /// Turns text into the words WordPiece sees, exactly as the reference (Hugging Face `tokenizers`: `BertNormalizer`
 /// with `clean_text`, `handle_chinese_chars`, `lowercase` and accent stripping, then `BertPreTokenizer`).
@@ -42,7 +44,7 @@ enum BertTextSplitter {
             }
             if !scalar.isASCII { isASCII = false }
         }
-        let decomposed = isASCII ? String(cleaned) : String(cleaned).decomposedStringWithCanonicalMapping
+        let decomposed = isASCII ? String(cleaned) : String(String.UnicodeScalarView(String(cleaned)._nfd))
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(decomposed.unicodeScalars.count)
         for scalar in decomposed.unicodeScalars {

@@ -84,7 +84,13 @@ public enum LocalModelLocator {
     private static func virtualenvLibraries(in lib: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []
         return names.filter { $0.hasPrefix("python3") }
-            .sorted { $0.compare($1, options: .numeric) == .orderedDescending }
+            .sorted { versionNumbers(of: $1).lexicographicallyPrecedes(versionNumbers(of: $0)) }
             .map { lib + "/" + $0 }
+    }
+
+    /// The numbers in a name, in order: `python3.11` gives [3, 11], so 3.11 sorts after 3.9 (Foundation's `.numeric`
+    /// comparison, without Foundation).
+    private static func versionNumbers(of name: String) -> [Int] {
+        name.split(whereSeparator: { !("0"..."9").contains($0) }).compactMap { Int($0) }
     }
 }

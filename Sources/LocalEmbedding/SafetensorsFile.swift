@@ -1,6 +1,6 @@
 // ragsync — SafetensorsFile: the tensors of a .safetensors file.
 
-public import Foundation
+public import FoundationEssentials
 
 /// A `.safetensors` file, mapped read-only (or given in memory): its tensor table and raw data.
 ///
@@ -76,14 +76,13 @@ public struct SafetensorsFile: Sendable {
             throw malformed("the header needs \(headerLength) bytes but the file ends after \(data.count - 8)")
         }
         let header = data.subdata(in: data.startIndex + 8..<data.startIndex + 8 + Int(headerLength))
-        guard let object = try? JSONSerialization.jsonObject(with: header), let entries = object as? [String: Any]
+        guard let entries = try? JSONDecoder().decode([String: HeaderEntry].self, from: header)
         else { throw malformed("the header is not a JSON object") }
 
         let dataSize = data.count - 8 - Int(headerLength)
         var tensors: [String: TensorInfo] = [:]
         for (name, entry) in entries where name != "__metadata__" {
-            guard let fields = entry as? [String: Any], let dtype = fields["dtype"] as? String,
-                let shape = fields["shape"] as? [Int], let offsets = fields["data_offsets"] as? [Int],
+            guard let dtype = entry.dtype, let shape = entry.shape, let offsets = entry.dataOffsets,
                 offsets.count == 2, shape.allSatisfy({ $0 >= 0 })
             else { throw malformed("the header entry lacks a valid dtype, shape or data_offsets", tensor: name) }
             let (begin, end) = (offsets[0], offsets[1])
@@ -167,5 +166,25 @@ public struct SafetensorsFile: Sendable {
             )
         }
         return info
+    }
+}
+
+/// One entry of a safetensors header, read leniently: a field that is missing or of another JSON type is nil, so the
+/// entry can be refused with the tensor's name (and `__metadata__`, a map of strings, reads as an entry of nils).
+private struct HeaderEntry: Decodable {
+    var dtype: String?
+    var shape: [Int]?
+    var dataOffsets: [Int]?
+
+    private enum Key: String, CodingKey {
+        case dtype, shape
+        case dataOffsets = "data_offsets"
+    }
+
+    init(from decoder: any Decoder) throws {
+        guard let fields = try? decoder.container(keyedBy: Key.self) else { return }
+        dtype = try? fields.decode(String.self, forKey: .dtype)
+        shape = try? fields.decode([Int].self, forKey: .shape)
+        dataOffsets = try? fields.decode([Int].self, forKey: .dataOffsets)
     }
 }

@@ -33,12 +33,10 @@ public struct WordPieceTokenizer: Sendable {
     /// - Parameter path: a BERT `vocab.txt`: one token per line, the line number (from 0) being its id.
     /// - Throws: `LocalModelError` (`unreadableFile`, `malformedVocabulary`) naming the file.
     public init(vocabularyFile path: String) throws(LocalModelError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        let file = try MappedFile(path: path)
+        guard let text = String(validating: file.bytes, as: UTF8.self) else {
             throw LocalModelError(
-                code: .unreadableFile, path: path, detail: "cannot read the vocabulary (\(error.localizedDescription))",
+                code: .unreadableFile, path: path, detail: "the vocabulary is not UTF-8 text",
                 advice: LocalModelError.installAdvice
             )
         }

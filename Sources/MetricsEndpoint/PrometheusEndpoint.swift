@@ -1,6 +1,8 @@
 // ragsync — PrometheusEndpoint: serves the metrics registry as Prometheus text on `GET /metrics`.
 
-import Foundation
+import Glibc
+import Synchronization
+import ThreadExecutor
 public import Logging
 public import Prometheus
 
@@ -17,10 +19,8 @@ public final class PrometheusEndpoint: @unchecked Sendable {
     private let registry: PrometheusCollectorRegistry
     private let beforeScrape: @Sendable () -> Void
     private let logger: Logger
-    /// The listening socket; -1 once closed. Written under `lock`.
-    private var socket: Int32
-    private let lock = NSLock()
-    private var thread: Thread?
+    /// The listening socket; -1 once closed.
+    private let socket: Mutex<Int32>
 
     /// Binds and listens; call ``start()`` to serve.
     /// - Parameters:
@@ -34,7 +34,7 @@ public final class PrometheusEndpoint: @unchecked Sendable {
         self.logger = logger
         self.beforeScrape = beforeScrape
         let socket = try Self.listeningSocket(on: address)
-        self.socket = socket
+        self.socket = Mutex(socket)
         self.address = address.withPort(Self.boundPort(of: socket) ?? address.port)
     }
 
@@ -66,16 +66,12 @@ public final class PrometheusEndpoint: @unchecked Sendable {
 
     /// Serves on a thread of its own until ``close()``.
     public func start() {
-        let thread = Thread { [self] in serve() }
-        thread.name = "ragsync-metrics"
-        thread.stackSize = 256 * 1024
-        lock.withLock { self.thread = thread }
-        thread.start()
+        DetachedThread.start(name: "ragsync-metrics", stackSize: 256 * 1024) { [self] in serve() }
     }
 
     /// Stops accepting; a scrape in progress finishes. Safe to call more than once.
     public func close() {
-        let descriptor = lock.withLock { () -> Int32 in
+        let descriptor = socket.withLock { socket -> Int32 in
             let descriptor = socket
             socket = -1
             return descriptor
@@ -88,14 +84,14 @@ public final class PrometheusEndpoint: @unchecked Sendable {
 
     private func serve() {
         while true {
-            let listening = lock.withLock { socket }
+            let listening = socket.withLock { $0 }
             guard listening >= 0 else { return }
             let client = Glibc.accept(listening, nil, nil)
             if client < 0 {
                 let code = errno
                 if code == EINTR || code == ECONNABORTED { continue }
                 // After close() this is the expected end; otherwise scrapes stop, and the log says why.
-                if lock.withLock({ socket >= 0 }) {
+                if socket.withLock({ $0 >= 0 }) {
                     logger.warning(
                         "metrics listener on \(address) stopped: \(String(cString: strerror(code)))",
                         metadata: ["action": "metrics", "error": "\(String(cString: strerror(code)))"])

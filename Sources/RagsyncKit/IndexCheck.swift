@@ -81,8 +81,8 @@ public struct IndexCheck: Sendable {
         }
         if let recall {
             lines.append(
-                String(format: "recall@10: %.3f over %d queries (fewest rows returned: %d)", recall.recall, recall.queries,
-                    recall.fewestRows))
+                "recall@10: \(recall.recall.fixedPoint(3)) over \(recall.queries) queries "
+                    + "(fewest rows returned: \(recall.fewestRows))")
         } else {
             lines.append("recall@10: no embeddings to measure")
         }

@@ -18,28 +18,10 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
     /// - Parameter name: the thread's name, as shown by `top -H`, `perf` and debuggers (Linux keeps its first 15
     ///   bytes).
     public init(name: String) {
-        queue = JobQueue(threadName: Array(name.utf8.prefix(15)))
+        queue = JobQueue()
         queue.executor = UnownedSerialExecutor(ordinary: self)
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         // The thread holds the queue, not the executor, so the executor can go away.
-        let context = Unmanaged.passRetained(queue).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, &attributes, { context in
-            guard let context else { return nil }
-            let queue = Unmanaged<JobQueue>.fromOpaque(context).takeRetainedValue()
-            DedicatedThreadExecutor.nameCurrentThread(queue.threadName)
-            DedicatedThreadExecutor.runJobs(from: queue)
-            return nil
-        }, context)
-        if result != 0 {
-            Unmanaged<JobQueue>.fromOpaque(context).release()
-            // trap: only the system's thread limit (RLIMIT_NPROC, memory) reaches this; no input does. Foundation's
-            // Thread.start() left every job of the executor waiting forever instead.
-            fatalError("ragsync: cannot start the thread \(name): \(String(cString: strerror(result)))")
-        }
+        DetachedThread.start(name: name) { [queue] in DedicatedThreadExecutor.runJobs(from: queue) }
     }
 
     deinit {
@@ -52,15 +34,6 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
-    }
-
-    /// Names the calling thread through `/proc/thread-self/comm` (what `pthread_setname_np` does; Swift does not see
-    /// that GNU extension). A failure leaves the inherited name, which is only cosmetic.
-    private static func nameCurrentThread(_ name: [UInt8]) {
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = name.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
     }
 
     private static func runJobs(from queue: JobQueue) {

@@ -4,8 +4,6 @@ import Glibc
 
 /// The jobs waiting for one ``DedicatedThreadExecutor``'s thread, behind a pthread mutex and condition variable.
 final class JobQueue: @unchecked Sendable {
-    /// The name the thread gives itself (at most 15 bytes).
-    let threadName: [UInt8]
     /// Set once, before the thread starts; unowned, so the thread does not keep the executor alive.
     var executor: UnownedSerialExecutor?
 
@@ -14,8 +12,7 @@ final class JobQueue: @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var isShutDown = false
 
-    init(threadName: [UInt8]) {
-        self.threadName = threadName
+    init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
     }

@@ -49,7 +49,7 @@ struct ReembedCommand: AsyncParsableCommand {
             print("outlines embedded: \(summary.outlinesEmbedded)")
             let index = try await context.maintainVectorIndex(of: model)
             if index.action != .kept { print("vector index: \(index.action.rawValue) (\(index.reason))") }
-            print(String(format: "time: %.2f s", summary.seconds + index.seconds))
+            print("time: \((summary.seconds + index.seconds).fixedPoint(2)) s")
             logger.notice(
                 "reembed \(model) done: \(summary.rowsWritten) chunk(s), \(summary.outlinesEmbedded) outline(s)",
                 metadata: ["action": "reembed-done", "embedding_model": "\(model)"])

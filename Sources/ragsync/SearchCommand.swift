@@ -81,8 +81,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     private func textLines(_ hit: RetrievedChunk, rank: Int, mode: RetrievalMode) -> String {
         let snippet = hit.content.split(whereSeparator: \.isNewline).dropFirst().joined(separator: " ")
-        let similarity = hit.similarity.map { "similarity " + String(format: "%.4f", $0) }
-        let fused = mode == .vector ? nil : "score " + String(format: "%.5f", hit.score)
+        let similarity = hit.similarity.map { "similarity " + $0.fixedPoint(4) }
+        let fused = mode == .vector ? nil : "score " + hit.score.fixedPoint(5)
         let figures = [similarity, fused].compactMap { $0 }.joined(separator: ", ")
         return "\(rank). \(hit.sourceFile) — \(hit.headingPath.flatMap { $0.isEmpty ? nil : $0 } ?? hit.title ?? "") "
             + "(\(figures))\n   \(snippet.prefix(160))"

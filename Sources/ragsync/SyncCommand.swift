@@ -33,8 +33,8 @@ struct SyncCommand: AsyncParsableCommand {
             if index.action != .kept { print("vector index: \(index.action.rawValue) (\(index.reason))") }
             let total = (ContinuousClock.now - started).seconds
             print(
-                String(format: "time: %.2f s", total)
-                    + (index.action == .kept ? "" : String(format: " (vector index %.2f s)", index.seconds)))
+                "time: \(total.fixedPoint(2)) s"
+                    + (index.action == .kept ? "" : " (vector index \(index.seconds.fixedPoint(2)) s)"))
             if summary.refusedDeletion != nil {
                 throw CommandFailure.failed("deletions refused; see above", status: 1)
             }

@@ -73,7 +73,7 @@ public struct SyncSummary: Sendable {
                 + (repaired > 0 ? " (\(repaired) repaired)" : "") + "; \(read) read",
             "chunks: \(chunksEmbedded) embedded, \(chunksReused) reused; \(tokensSent) tokens sent in "
                 + "\(embeddingRequests) request(s)",
-            "time: \(String(format: "%.2f", seconds)) s",
+            "time: \(seconds.fixedPoint(2)) s",
         ]
         if let refusedDeletion { lines.append("not deleted: \(refusedDeletion)") }
         if let copy = likelyCopyOf { lines.append("note: \(copy.notice)") }
