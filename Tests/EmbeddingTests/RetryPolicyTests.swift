@@ -1,6 +1,7 @@
 // ragsync — the pure parts of the embedding client: backoff, Retry-After, batch planning, base64 decoding.
 
 import Foundation
+import RagsyncTestSupport
 import Testing
 
 @testable import Embedding
@@ -26,6 +27,46 @@ import Testing
         #expect(policy.retryAfter(headers: ["retry-after-ms": "250"], now: now) == .milliseconds(250))
         #expect(policy.retryAfter(headers: ["retry-after": "soon"], now: now) == nil)
         #expect(policy.retryAfter(headers: [:], now: now) == nil)
+    }
+
+    /// IMF-fixdates from 1800 to 2200, read here and by Foundation's formatter with the format the client used before.
+    @Test(arguments: SeededGenerator.seeds(default: [41, 42]))
+    func httpDatesAreReadAsFoundationsFormatterReadsThem(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let writer = DateFormatter()
+        writer.locale = Locale(identifier: "en_US_POSIX")
+        writer.timeZone = TimeZone(identifier: "GMT")
+        writer.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        for _ in 0..<2_000 {
+            let date = Date(timeIntervalSince1970: Double(Int.random(in: -5_364_662_400...7_258_118_400, using: &random)))
+            let text = writer.string(from: date)
+            #expect(RetryPolicy.httpDate(text) == date, "seed \(seed) (RAGSYNC_SIM_SEED=\(seed)): \(text)")
+        }
+    }
+
+    @Test(arguments: [
+        "Wed, 21 Oct 2015 07:28 GMT", "21 Oct 2015 07:28:00 GMT", "Wed, 32 Oct 2015 07:28:00 GMT",
+        "Wed, 21 Foo 2015 07:28:00 GMT", "Wed, 21 Oct 2015 24:00:00 GMT", "Wed, 21 Oct 2015 07:28:00 PST",
+        "Wed, 1 Oct 2015 07:28:00 GMT", "Wednesday, 21-Oct-15 07:28:00 GMT", "", "Wed,",
+    ])
+    func malformedHTTPDatesAreNotRead(text: String) {
+        #expect(RetryPolicy.httpDate(text) == nil)
+    }
+
+    @Test func theProvidersErrorMessageAndCodeAreReadFromEveryKnownShape() {
+        func read(_ body: String) -> (String?, String?) {
+            let error = EmbeddingsWireFormat.providerError(in: Array(body.utf8))
+            return (error.message, error.code)
+        }
+        #expect(read(#"{"error":{"message":"Rate limit","code":"rate_limit_exceeded"}}"#) == ("Rate limit", "rate_limit_exceeded"))
+        #expect(read(#"{"error":{"message":"Bad","type":"invalid_request_error","code":null}}"#) == ("Bad", "invalid_request_error"))
+        #expect(read(#"{"error":{"message":"Bad","code":400}}"#) == ("Bad", nil))
+        #expect(read(#"{"error":"model not loaded"}"#) == ("model not loaded", nil))
+        #expect(read(#"{"message":"overloaded"}"#) == ("overloaded", nil))
+        #expect(read(#"{"detail":"Not Found"}"#) == ("Not Found", nil))
+        #expect(read(#"{"detail":[{"msg":"field required"}]}"#) == (#"{"detail":[{"msg":"field required"}]}"#, nil))
+        #expect(read("  <html>\n  Bad Gateway</html> ") == ("<html>   Bad Gateway</html>", nil))
+        #expect(read("") == (nil, nil))
     }
 
     @Test(arguments: [

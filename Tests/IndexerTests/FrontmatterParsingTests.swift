@@ -95,6 +95,20 @@ import Testing
         #expect(try parsed("---\n" + fitting + "---\nBody\n").extraMetadata.count == 9_999)
     }
 
+    /// Tens of thousands of `[` fit in the size limit; composed or converted recursively they would overflow a
+    /// thread's stack. 300 levels stay below the nesting limit of the libyaml copy Yams links into the test binary
+    /// (1,000, counted from how far its scanner has read), so the composer's own limit is the one met.
+    @Test func frontmatterNestedTooDeeplyIsRefusedWithItsLine() {
+        let deep = "links:\n  - " + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "\n"
+        #expect {
+            try parsed("---\ntitle: deep\n" + deep + "---\nBody\n")
+        } throws: { error in
+            guard let error = error as? DocumentParseError else { return false }
+            return error.code == .frontmatterTooLarge && error.line == 4
+                && error.message.contains("nested deeper than 256 levels") && error.message.contains("into the body")
+        }
+    }
+
     @Test func nonMappingFrontmatterIsAnError() {
         #expect {
             try parsed("---\n- a\n- b\n---\nBody\n")
