@@ -310,7 +310,6 @@ private struct PatternCursor {
         return false
     }
 
-    /// Between `range.lowerBound` and `range.upperBound` ASCII digits, as many as there are (greedy).
     /// The value of `range` digits at most and at least, or nil (nothing taken) when fewer are there.
     mutating func number(_ range: ClosedRange<Int>) -> Int? {
         var taken = self
@@ -327,6 +326,7 @@ private struct PatternCursor {
         return bytes[start..<position]
     }
 
+    /// Between `range.lowerBound` and `range.upperBound` ASCII digits, as many as there are (greedy).
     mutating func takeDigits(_ range: ClosedRange<Int>) -> Bool {
         var taken = 0
         while taken < range.upperBound, take(where: YAMLPlainScalar.isDigit) { taken += 1 }

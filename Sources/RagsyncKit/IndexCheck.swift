@@ -35,7 +35,7 @@ public struct IndexCheck: Sendable {
     public static func run(context: RagsyncContext, samples: Int = 50) async throws -> IndexCheck {
         var check = IndexCheck()
         let source = ContentSource(
-            scanner: try ContentScanner(root: context.configuration.contentDirectory.path, fileSystem: GlibcFileSystem()),
+            scanner: try ContentScanner(root: context.configuration.contentDirectory, fileSystem: GlibcFileSystem()),
             maxFileBytes: context.configuration.maxFileBytes)
         let snapshot = await source.snapshot(of: ChangeBatch(isFullReconcile: true))
         let stored = try await context.store.documents()

@@ -37,7 +37,7 @@ public struct RagsyncConfiguration: Sendable {
     }
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
-    public var contentDirectory: URL
+    public var contentDirectory: String
     /// The name this content directory's documents are kept under (`RAGSYNC_SOURCE`): a pass sees and deletes only
     /// its own source's documents, so two folders can feed one database.
     public var source: String
@@ -105,11 +105,11 @@ public struct RagsyncConfiguration: Sendable {
     /// - Parameters:
     ///   - environment: the process environment (injected for tests).
     ///   - overrides: flags, which win over the environment.
-    ///   - workingDirectory: what a relative content directory is relative to.
+    ///   - workingDirectory: what a relative content directory is relative to; nil for the process's own.
     /// - Throws: `ConfigurationError` naming the first bad setting.
     public init(
         environment: [String: String], overrides: Overrides = Overrides(),
-        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        workingDirectory: String? = nil
     ) throws(ConfigurationError) {
         func value(_ flag: String?, _ variable: String) -> String? {
             if let flag, !flag.isEmpty { return flag }
@@ -144,8 +144,7 @@ public struct RagsyncConfiguration: Sendable {
         }
 
         let baseURL = value(overrides.openAIBaseURL, "OPENAI_BASE_URL") ?? Self.defaultOpenAIBaseURL
-        guard let parsed = URL(string: baseURL), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
-        else {
+        guard Self.isHTTPURL(baseURL) else {
             throw ConfigurationError(
                 setting: "OPENAI_BASE_URL (--openai-base-url)",
                 problem: "\(baseURL) is not an http(s) URL; use e.g. https://api.openai.com/v1")
@@ -166,9 +165,16 @@ public struct RagsyncConfiguration: Sendable {
         self.localModelDirectory = environment["RAGSYNC_LOCAL_MODEL_DIR"]
 
         let directory = value(overrides.contentDirectory, "RAGSYNC_CONTENT_DIR") ?? "./content"
-        self.contentDirectory = URL(fileURLWithPath: directory, relativeTo: workingDirectory).standardizedFileURL
+        guard let absolute = Self.absolutePath(directory, workingDirectory: workingDirectory ?? Self.currentDirectory())
+        else {
+            throw ConfigurationError(
+                setting: "RAGSYNC_CONTENT_DIR (--content-dir)",
+                problem: "\(directory) is relative and the working directory cannot be read (\(String(cString: strerror(errno)))); "
+                    + "give an absolute path")
+        }
+        self.contentDirectory = absolute
         self.source = try Self.source(
-            value(overrides.source, "RAGSYNC_SOURCE"), contentDirectory: contentDirectory.path,
+            value(overrides.source, "RAGSYNC_SOURCE"), contentDirectory: contentDirectory,
             hostName: Self.hostName)
 
         let isLocal = embedder == .local
@@ -310,7 +316,7 @@ public struct RagsyncConfiguration: Sendable {
              directDatabaseURL == databaseURL ? "(DATABASE_URL)" : ConnectionString.redacted(directDatabaseURL)),
             ("OPENAI_BASE_URL", openAIBaseURL),
             ("OPENAI_API_KEY", openAIAPIKey == nil ? "(not set)" : "(set)"),
-            ("RAGSYNC_CONTENT_DIR", contentDirectory.path),
+            ("RAGSYNC_CONTENT_DIR", contentDirectory),
             ("RAGSYNC_SOURCE", source),
             ("RAGSYNC_EMBEDDING_MODEL", embeddingModel),
             ("RAGSYNC_EMBEDDING_DIMENSIONS", String(embeddingDimensions)),
@@ -338,6 +344,73 @@ public struct RagsyncConfiguration: Sendable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// `path` made absolute against `workingDirectory` (nil: unknown) and normalised as the kernel reads it: `.` and
+    /// empty components dropped, `..` taken back (not past the root), no trailing slash; symbolic links stay as they
+    /// are. `URL.standardizedFileURL`, used before, gave the same except after an empty component (`a//..` was `a`).
+    /// Nil for a relative path without a working directory.
+    static func absolutePath(_ path: String, workingDirectory: String?) -> String? {
+        let joined: String
+        if path.hasPrefix("/") {
+            joined = path
+        } else if let workingDirectory {
+            joined = workingDirectory + "/" + path
+        } else {
+            return nil
+        }
+        var components: [Substring] = []
+        for component in joined.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..": _ = components.popLast()
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
+    }
+
+    /// The process's working directory, or nil when it cannot be read (removed, or too long).
+    static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether `text` is an absolute `http://` or `https://` URL with a host: no white space or control characters,
+    /// and a non-empty host (after any `user@`, before any port) in the authority.
+    static func isHTTPURL(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        guard let scheme = ["http://", "https://"].first(where: { lowered.hasPrefix($0) }) else { return false }
+        guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else { return false }
+        let authority = text.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
+        let host = hostAndPort.hasPrefix("[")
+            ? hostAndPort.prefix { $0 != "]" }.dropFirst()
+            : hostAndPort.prefix { $0 != ":" }
+        return !host.isEmpty
+    }
+
+    /// A key file's bytes, following links; nil when it cannot be opened or read, or is over 64 KB.
+    private static func smallFileContents(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let limit = 64 * 1024
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(descriptor, base + filled, buffer.count - filled)
+            }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            filled += count
+        }
+        guard filled <= limit else { return nil }
+        return Array(bytes.prefix(filled))
+    }
+
     /// The API key from `--openai-api-key-file`, the systemd credential `openai_api_key`, or `OPENAI_API_KEY`.
     private static func apiKey(environment: [String: String], keyFile: String?) throws(ConfigurationError) -> String? {
         var file = keyFile
@@ -345,7 +418,7 @@ public struct RagsyncConfiguration: Sendable {
         if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"] {
             let candidate = credentials + "/openai_api_key"
             // An empty credential is the unit's placeholder (SetCredential=) for "no key file installed".
-            if let data = FileManager.default.contents(atPath: candidate),
+            if let data = Self.smallFileContents(candidate),
                 !String(decoding: data, as: UTF8.self).trimmingWhitespace().isEmpty
             {
                 file = candidate
@@ -353,7 +426,7 @@ public struct RagsyncConfiguration: Sendable {
             }
         }
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let data = Self.smallFileContents(file) else {
                 throw ConfigurationError(setting: setting, problem: "cannot read \(file); check it exists and is readable")
             }
             let key = String(decoding: data, as: UTF8.self).trimmingWhitespace()

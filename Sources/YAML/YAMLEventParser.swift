@@ -2,18 +2,6 @@
 
 internal import CYAML
 
-/// One libyaml event, copied out of C memory.
-enum YAMLEvent {
-    case streamStart, streamEnd, documentEnd
-    case documentStart(line: Int)
-    case alias(anchor: String, line: Int)
-    case scalar(YAMLNode.Scalar, anchor: String?)
-    case sequenceStart(tag: YAMLTag?, anchor: String?, line: Int)
-    case sequenceEnd
-    case mappingStart(tag: YAMLTag?, anchor: String?, line: Int)
-    case mappingEnd
-}
-
 /// Owns a `yaml_parser_t` and the input bytes it reads, and hands out its events as Swift values.
 ///
 /// libyaml keeps pointers to both the input and the parser itself (its read handler's data is the parser), so both

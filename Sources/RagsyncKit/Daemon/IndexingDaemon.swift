@@ -59,7 +59,7 @@ public struct IndexingDaemon: Sendable {
     /// - Throws: `ContentDirectoryError` or `ConfigurationError` for settings the operator must fix (exit 78), and
     ///   database errors that are not outages (a refused password, a schema of another dimension).
     public func run() async throws {
-        let scanner = try ContentScanner(root: configuration.contentDirectory.path, fileSystem: GlibcFileSystem())
+        let scanner = try ContentScanner(root: configuration.contentDirectory, fileSystem: GlibcFileSystem())
         let heartbeats = self.heartbeats
         heartbeats.register("watcher", limit: .seconds(30))
         heartbeats.register("indexer", limit: configuration.stallTimeout)
@@ -106,7 +106,7 @@ public struct IndexingDaemon: Sendable {
         await warnIfNotActive(context)
         notifier.send(.ready, .status("Connected; starting the first reconcile"))
         let ready =
-            "ready: watching \(configuration.contentDirectory.path), database \(context.client.redactedTarget), "
+            "ready: watching \(configuration.contentDirectory), database \(context.client.redactedTarget), "
             + "embedder \(configuration.embedder.rawValue) (\(configuration.embeddingModel))"
         logger.notice(
             "\(ready)",

@@ -52,19 +52,19 @@ public struct SyncEngine: Sendable {
     public var wallClock: @Sendable () -> Int64 = SyncEngine.wallClockNanoseconds
 
     public init(
-        store: DocumentStore, embedder: any EmbeddingProvider, chunker: Chunker, contentDirectory: URL,
+        store: DocumentStore, embedder: any EmbeddingProvider, chunker: Chunker, contentDirectory: String,
         maxFileBytes: Int, logger: Logger, deletionGuard: DeletionGuard = DeletionGuard(),
         fileSystem: any FileSystem = GlibcFileSystem(), usesStatCache: Bool? = nil
     ) throws {
-        self.usesStatCache = usesStatCache ?? (NetworkFileSystem(path: contentDirectory.path) == nil)
+        self.usesStatCache = usesStatCache ?? (NetworkFileSystem(path: contentDirectory) == nil)
         self.deletionGuard = deletionGuard
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.logger = logger
-        self.contentDirectory = contentDirectory.path
+        self.contentDirectory = contentDirectory
         self.source = ContentSource(
-            scanner: try ContentScanner(root: contentDirectory.path, fileSystem: fileSystem), maxFileBytes: maxFileBytes)
+            scanner: try ContentScanner(root: contentDirectory, fileSystem: fileSystem), maxFileBytes: maxFileBytes)
     }
 
     /// Reconciles the whole content directory, or the files and folders a watcher reported.
