@@ -156,17 +156,12 @@ public actor OpenAIEmbeddingClient: EmbeddingProvider {
         }
         var headers = ["Content-Type: application/json", "Accept: application/json", "Expect:"]
         if let apiKey = configuration.apiKey { headers.append("Authorization: Bearer \(apiKey)") }
-        let body: [UInt8]
-        do {
-            body = try EmbeddingsWireFormat.requestBody(
-                inputs: inputs,
-                model: configuration.model,
-                dimensions: configuration.sendsDimensions ? configuration.dimensions : nil,
-                encoding: encoding
-            )
-        } catch {
-            return .failure(AttemptFailure(error: self.error(.transportFailed, detail: "cannot encode the request: \(error)")))
-        }
+        let body = EmbeddingsWireFormat.requestBody(
+            inputs: inputs,
+            model: configuration.model,
+            dimensions: configuration.sendsDimensions ? configuration.dimensions : nil,
+            encoding: encoding
+        )
         let cancellation = CurlCancellation()
         let configuration = self.configuration
         // The transfer runs on the handle's own thread, reached by an actor hop: the operation of
