@@ -76,7 +76,7 @@ enum EmbeddingsWireFormat {
     }
 
     private enum Payload {
-        case base64(String)
+        case base64(ArraySlice<UInt8>)
         case numbers([Float])
     }
 
@@ -123,15 +123,15 @@ enum EmbeddingsWireFormat {
                 message: "the body is not an embeddings JSON object (\(error.message)); it starts with \(snippet(body))"
             )
         }
-        let response = (data: data ?? [], promptTokens: promptTokens)
-        guard response.data.count == inputCount else {
+        let items = data ?? []
+        guard items.count == inputCount else {
             throw Invalid(
                 isDimensionMismatch: false,
-                message: "\(inputCount) inputs were sent but \(response.data.count) embeddings came back"
+                message: "\(inputCount) inputs were sent but \(items.count) embeddings came back"
             )
         }
         var vectors = [[Float]?](repeating: nil, count: inputCount)
-        for item in response.data {
+        for item in items {
             guard vectors.indices.contains(item.index) else {
                 throw Invalid(
                     isDimensionMismatch: false,
@@ -173,7 +173,7 @@ enum EmbeddingsWireFormat {
         guard filled.count == inputCount else {
             throw Invalid(isDimensionMismatch: false, message: "the reply left \(inputCount - filled.count) input(s) without an embedding")
         }
-        return Decoded(vectors: filled, promptTokens: response.promptTokens ?? 0)
+        return Decoded(vectors: filled, promptTokens: promptTokens ?? 0)
     }
 
     /// Decodes base64 of little-endian float32 values, padded base64 as `Data(base64Encoded:)` reads it (no white
@@ -181,41 +181,44 @@ enum EmbeddingsWireFormat {
     /// - Parameter text: the base64 text.
     /// - Returns: the values, or nil when the text is not base64 of a multiple of 4 bytes.
     static func floats(base64 text: String) -> [Float]? {
-        var text = text
-        return text.withUTF8 { characters -> [Float]? in
-            guard characters.count % 4 == 0 else { return nil }
-            let padding = characters.last == UInt8(ascii: "=") ? (characters.dropLast().last == UInt8(ascii: "=") ? 2 : 1) : 0
-            let byteCount = characters.count / 4 * 3 - padding
-            guard byteCount % 4 == 0 else { return nil }
-            var bytes = [UInt8](repeating: 0, count: byteCount + padding)
-            var quad: UInt32 = 0
-            for (position, character) in characters.enumerated() {
-                let value: UInt8
-                if position >= characters.count - padding {
-                    value = 0
-                } else {
-                    value = base64Values[Int(character)]
-                    guard value < 64 else { return nil }
-                }
-                quad = quad << 6 | UInt32(value)
-                if position % 4 == 3 {
-                    let start = position / 4 * 3
-                    bytes[start] = UInt8(truncatingIfNeeded: quad >> 16)
-                    bytes[start + 1] = UInt8(truncatingIfNeeded: quad >> 8)
-                    bytes[start + 2] = UInt8(truncatingIfNeeded: quad)
-                    quad = 0
+        floats(base64: Array(text.utf8)[...])
+    }
+
+    /// ``floats(base64:)`` of the text's UTF-8 bytes.
+    static func floats(base64 characters: ArraySlice<UInt8>) -> [Float]? {
+        guard characters.count % 4 == 0 else { return nil }
+        let padding = characters.reversed().prefix(2).prefix { $0 == UInt8(ascii: "=") }.count
+        let byteCount = characters.count / 4 * 3 - padding
+        guard byteCount % 4 == 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: byteCount + padding)
+        let values = base64Values
+        var quad: UInt32 = 0
+        for (position, character) in characters.enumerated() {
+            let value: UInt8
+            if position >= characters.count - padding {
+                value = 0
+            } else {
+                value = values[Int(character)]
+                guard value < 64 else { return nil }
+            }
+            quad = quad << 6 | UInt32(value)
+            if position % 4 == 3 {
+                let start = position / 4 * 3
+                bytes[start] = UInt8(truncatingIfNeeded: quad >> 16)
+                bytes[start + 1] = UInt8(truncatingIfNeeded: quad >> 8)
+                bytes[start + 2] = UInt8(truncatingIfNeeded: quad)
+                quad = 0
+            }
+        }
+        let count = byteCount / 4
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<count {
+                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+                    buffer[i] = Float(bitPattern: bits)
                 }
             }
-            let count = byteCount / 4
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                bytes.withUnsafeBytes { raw in
-                    for i in 0..<count {
-                        let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
-                        buffer[i] = Float(bitPattern: bits)
-                    }
-                }
-                initialized = count
-            }
+            initialized = count
         }
     }
 
@@ -237,7 +240,7 @@ enum EmbeddingsWireFormat {
             case "index":
                 index = try reader.readInt()
             case "embedding" where reader.nextKind() == .string:
-                payload = .base64(try reader.readString())
+                payload = .base64(try reader.readStringBytes())
             case "embedding" where reader.nextKind() == .array:
                 var numbers: [Float] = []
                 try reader.readArray(depth: 3) { reader throws(JSONReader.Malformed) in

@@ -6,7 +6,8 @@ extension StringProtocol {
     func trimmingHTTPWhitespace() -> String {
         let scalars = unicodeScalars
         let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = scalars.firstIndex(where: { !isBlank($0) }), let last = scalars.lastIndex(where: { !isBlank($0) })
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+            let last = scalars.lastIndex(where: { !isBlank($0) })
         else { return "" }
         return String(String.UnicodeScalarView(scalars[first...last]))
     }

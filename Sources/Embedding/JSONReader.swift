@@ -80,16 +80,32 @@ struct JSONReader {
 
     /// Reads a string, escapes decoded; a lone surrogate escape becomes U+FFFD.
     mutating func readString() throws(Malformed) -> String {
+        String(decoding: try readStringBytes(), as: UTF8.self)
+    }
+
+    /// Reads a string as UTF-8 bytes, escapes decoded. A string without escapes (base64 vectors, most keys) is
+    /// sliced from the body without copying byte by byte.
+    mutating func readStringBytes() throws(Malformed) -> ArraySlice<UInt8> {
         skipWhitespace()
         try expect(UInt8(ascii: "\""))
-        var text: [UInt8] = []
+        let start = position
+        while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\"),
+            bytes[position] >= 0x20
+        {
+            position += 1
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
+            position += 1
+            return bytes[start..<position - 1]
+        }
+        var text = Array(bytes[start..<position])
         while true {
             guard position < bytes.count else { throw malformed("a string is not closed") }
             let byte = bytes[position]
             position += 1
             switch byte {
             case UInt8(ascii: "\""):
-                return String(decoding: text, as: UTF8.self)
+                return text[...]
             case UInt8(ascii: "\\"):
                 try readEscape(into: &text)
             case 0..<0x20:
@@ -137,8 +153,10 @@ struct JSONReader {
     /// Skips one value of any kind.
     mutating func skipValue(depth: Int = 0) throws(Malformed) {
         switch nextKind() {
-        case .object: try readObject(depth: depth + 1) { reader, _ throws(Malformed) in try reader.skipValue(depth: depth + 1) }
-        case .array: try readArray(depth: depth + 1) { reader throws(Malformed) in try reader.skipValue(depth: depth + 1) }
+        case .object:
+            try readObject(depth: depth + 1) { reader, _ throws(Malformed) in try reader.skipValue(depth: depth + 1) }
+        case .array:
+            try readArray(depth: depth + 1) { reader throws(Malformed) in try reader.skipValue(depth: depth + 1) }
         case .string: try skipString()
         case .number: skipNumber()
         case .bool: guard takeWord("true") || takeWord("false") else { throw malformed("unexpected text") }
@@ -243,13 +261,15 @@ struct JSONReader {
 
     private mutating func expect(_ byte: UInt8) throws(Malformed) {
         guard take(byte) else {
-            throw malformed(position < bytes.count ? "expected \(Character(Unicode.Scalar(byte)))" : "the text ends early")
+            let expected = "expected \(Character(Unicode.Scalar(byte)))"
+            throw malformed(position < bytes.count ? expected : "the text ends early")
         }
     }
 
     private mutating func takeDigits() -> Int {
         let start = position
-        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        while position < bytes.count, digits.contains(bytes[position]) { position += 1 }
         return position - start
     }
 

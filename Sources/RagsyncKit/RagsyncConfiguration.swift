@@ -167,9 +167,10 @@ public struct RagsyncConfiguration: Sendable {
         let directory = value(overrides.contentDirectory, "RAGSYNC_CONTENT_DIR") ?? "./content"
         guard let absolute = Self.absolutePath(directory, workingDirectory: workingDirectory ?? Self.currentDirectory())
         else {
+            let reason = String(cString: strerror(errno))
             throw ConfigurationError(
                 setting: "RAGSYNC_CONTENT_DIR (--content-dir)",
-                problem: "\(directory) is relative and the working directory cannot be read (\(String(cString: strerror(errno)))); "
+                problem: "\(directory) is relative and the working directory cannot be read (\(reason)); "
                     + "give an absolute path")
         }
         self.contentDirectory = absolute
@@ -344,9 +345,9 @@ public struct RagsyncConfiguration: Sendable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// `path` made absolute against `workingDirectory` (nil: unknown) and normalised as the kernel reads it: `.` and
-    /// empty components dropped, `..` taken back (not past the root), no trailing slash; symbolic links stay as they
-    /// are. `URL.standardizedFileURL`, used before, gave the same except after an empty component (`a//..` was `a`).
+    /// `path` made absolute against `workingDirectory` (nil: unknown) and normalised by its text: `.` and empty
+    /// components dropped (as the kernel ignores them), `..` taken back (not past the root), no trailing slash;
+    /// symbolic links stay as they are. `URL.standardizedFileURL`, used before, gave the same except after an empty component (`a//..` was `a`).
     /// Nil for a relative path without a working directory.
     static func absolutePath(_ path: String, workingDirectory: String?) -> String? {
         let joined: String

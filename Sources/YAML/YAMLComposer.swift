@@ -5,8 +5,8 @@
 /// error, and so is a second document.
 ///
 /// The tree is built with an explicit stack rather than by recursion, and nesting deeper than ``nestingLimit`` is an
-/// error: a 256 KB frontmatter of `[` would otherwise nest 262,144 levels deep and overflow a thread's stack, here
-/// or in whatever walks the tree afterwards.
+/// error: a 256 KB frontmatter of `[` would otherwise give a tree 262,144 levels deep, and whatever walks it
+/// recursively afterwards (the conversion to JSON) would overflow a thread's stack.
 public enum YAMLComposer {
     /// The deepest nesting of sequences and mappings accepted.
     public static let nestingLimit = 256
@@ -68,8 +68,8 @@ private struct Tree {
 
     mutating func open(mapping isMapping: Bool, tag: YAMLTag?, anchor: String?, line: Int) throws(YAMLError) {
         guard stack.count < YAMLComposer.nestingLimit else {
-            throw YAMLError(
-                .tooDeep, problem: "lists and mappings nested deeper than \(YAMLComposer.nestingLimit) levels", line: line)
+            let problem = "lists and mappings nested deeper than \(YAMLComposer.nestingLimit) levels"
+            throw YAMLError(.tooDeep, problem: problem, line: line)
         }
         stack.append(OpenCollection(isMapping: isMapping, tag: tag, line: line, anchor: anchor))
     }
