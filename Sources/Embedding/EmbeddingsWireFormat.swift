@@ -263,35 +263,38 @@ enum EmbeddingsWireFormat {
     /// - Parameter body: the response body.
     /// - Returns: the message (nil for an empty body) and the error code, if any.
     static func providerError(in body: [UInt8]) -> (message: String?, code: String?) {
-        var fields: [String: String] = [:]
-        var reader = JSONReader(body)
-        let read: Void? = try? {
-            (reader: inout JSONReader) throws(JSONReader.Malformed) in
-            guard reader.nextKind() == .object else { throw JSONReader.Malformed(message: "not an object") }
-            try reader.readObject { reader, key throws(JSONReader.Malformed) in
-                switch (key, reader.nextKind()) {
-                case ("error", .object):
-                    try reader.readObject(depth: 1) { reader, inner throws(JSONReader.Malformed) in
-                        if ["message", "code", "type"].contains(inner), reader.nextKind() == .string {
-                            fields["error." + inner] = try reader.readString()
-                        } else {
-                            try reader.skipValue(depth: 1)
-                        }
-                    }
-                case ("error", .string), ("message", .string), ("detail", .string):
-                    fields[key] = try reader.readString()
-                default:
-                    try reader.skipValue()
-                }
-            }
-            try reader.expectEnd()
-        }(&reader)
-        if read != nil {
+        if let fields = try? errorFields(in: body) {
             if let message = fields["error.message"] { return (message, fields["error.code"] ?? fields["error.type"]) }
             if let message = fields["error"] ?? fields["message"] ?? fields["detail"] { return (message, nil) }
         }
         let text = snippet(body)
         return (text.isEmpty ? nil : text, nil)
+    }
+
+    /// The text members an error body may carry: `error`, `message` and `detail`, and an `error` object's `message`,
+    /// `code` and `type` (as `error.message`, …). Members of other types are skipped.
+    private static func errorFields(in body: [UInt8]) throws(JSONReader.Malformed) -> [String: String] {
+        var fields: [String: String] = [:]
+        var reader = JSONReader(body)
+        guard reader.nextKind() == .object else { throw JSONReader.Malformed(message: "it is not a JSON object") }
+        try reader.readObject { reader, key throws(JSONReader.Malformed) in
+            switch (key, reader.nextKind()) {
+            case ("error", .object):
+                try reader.readObject(depth: 1) { reader, inner throws(JSONReader.Malformed) in
+                    if ["message", "code", "type"].contains(inner), reader.nextKind() == .string {
+                        fields["error." + inner] = try reader.readString()
+                    } else {
+                        try reader.skipValue(depth: 1)
+                    }
+                }
+            case ("error", .string), ("message", .string), ("detail", .string):
+                fields[key] = try reader.readString()
+            default:
+                try reader.skipValue()
+            }
+        }
+        try reader.expectEnd()
+        return fields
     }
 
     /// The first 200 characters of a body, printable, on one line.

@@ -390,8 +390,11 @@ public struct RagsyncConfiguration: Sendable {
         return !host.isEmpty
     }
 
-    /// A key file's bytes, following links; nil when it cannot be opened or read, or is over 64 KB.
-    private static func smallFileContents(_ path: String) -> [UInt8]? {
+    /// A key file's bytes, following links; nil when it cannot be opened or read, or is over 64 KB. Any kind of file
+    /// is read to its end, a pipe such as `--openai-api-key-file <(pass show openai)` too, which is why this is not
+    /// `GlibcFileSystem.contents(of:maxBytes:)`: that one refuses links and all but regular files, as content files
+    /// must be read where the scan saw them.
+    private static func keyFileContents(_ path: String) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -419,7 +422,7 @@ public struct RagsyncConfiguration: Sendable {
         if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"] {
             let candidate = credentials + "/openai_api_key"
             // An empty credential is the unit's placeholder (SetCredential=) for "no key file installed".
-            if let data = Self.smallFileContents(candidate),
+            if let data = Self.keyFileContents(candidate),
                 !String(decoding: data, as: UTF8.self).trimmingWhitespace().isEmpty
             {
                 file = candidate
@@ -427,7 +430,7 @@ public struct RagsyncConfiguration: Sendable {
             }
         }
         if let file {
-            guard let data = Self.smallFileContents(file) else {
+            guard let data = Self.keyFileContents(file) else {
                 throw ConfigurationError(setting: setting, problem: "cannot read \(file); check it exists and is readable")
             }
             let key = String(decoding: data, as: UTF8.self).trimmingWhitespace()
