@@ -12,7 +12,7 @@ public actor PostgresClient {
     private let url: String
     private var connection: PostgresConnection?
     /// Whether connections prepare statements by name; off for good once one met a transaction pooler.
-    private var preparesStatements: Bool
+    private let preparation: StatementPreparation
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -26,8 +26,15 @@ public actor PostgresClient {
     ///   - preparesStatements: false when `url` is known to go through a transaction pooler
     ///     (``PostgresConnection/preparesStatements``).
     public init(url: String, preparesStatements: Bool = true) {
+        self.init(url: url, preparation: StatementPreparation(isOn: preparesStatements))
+    }
+
+    /// - Parameters:
+    ///   - url: a `postgresql://` URL or `key=value` connection string; nothing connects until first use.
+    ///   - preparation: whether connections prepare statements, shared with the other clients of the same URL.
+    public init(url: String, preparation: StatementPreparation) {
         self.url = url
-        self.preparesStatements = preparesStatements
+        self.preparation = preparation
         self.redactedTarget = ConnectionString.redacted(url)
         self.executor = DedicatedThreadExecutor(name: "ragsync-postgres")
     }
@@ -38,7 +45,7 @@ public actor PostgresClient {
     /// - Throws: `PostgresError` from connecting, or whatever `body` throws.
     public func withConnection<T: Sendable>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try connected()
-        defer { if !connection.preparesStatements { preparesStatements = false } }
+        defer { if !connection.preparesStatements { preparation.turnOff() } }
         do {
             return try body(connection)
         } catch let error as PostgresError where error.code == .connectionFailed {
@@ -70,7 +77,7 @@ public actor PostgresClient {
     private func connected() throws(PostgresError) -> PostgresConnection {
         if let connection, connection.isHealthy { return connection }
         connection = nil
-        let fresh = try PostgresConnection(url: url, preparesStatements: preparesStatements)
+        let fresh = try PostgresConnection(url: url, preparesStatements: preparation.preparesStatements)
         connection = fresh
         return fresh
     }

@@ -5,6 +5,7 @@ import Glibc
 public import Indexer
 public import MetricsEndpoint
 import LocalEmbedding
+import Logging
 internal import Postgres
 
 /// ragsync's settings.
@@ -29,12 +30,27 @@ public struct RagsyncConfiguration: Sendable {
     /// the vector index upkeep, which holds a session lock and builds concurrently. The same as ``databaseURL`` unless
     /// set; needed when DATABASE_URL goes through a transaction pooler.
     public var directDatabaseURL: String
-    /// A client for `DATABASE_URL`. When `RAGSYNC_DIRECT_DATABASE_URL` names another URL, `DATABASE_URL` goes
-    /// through a transaction pooler: its connections send statements unnamed from the start
-    /// (``PostgresConnection/preparesStatements``) rather than learn it from the first refused one.
-    func makeDatabaseClient() -> PostgresClient {
-        PostgresClient(url: databaseURL, preparesStatements: directDatabaseURL == databaseURL)
+    /// A client for `DATABASE_URL`, preparing statements as `preparation` says (shared by the clients of one
+    /// process; by default one of its own, see ``makeStatementPreparation(logger:)``).
+    func makeDatabaseClient(preparation: StatementPreparation? = nil) -> PostgresClient {
+        PostgresClient(url: databaseURL, preparation: preparation ?? makeStatementPreparation(logger: nil))
     }
+
+    /// Whether clients of `DATABASE_URL` prepare statements. When `RAGSYNC_DIRECT_DATABASE_URL` names another URL,
+    /// `DATABASE_URL` goes through a transaction pooler: its connections send statements unnamed from the start
+    /// (``PostgresConnection/preparesStatements``) rather than learn it from the first refused one. Otherwise the
+    /// first refusal turns preparing off for all of them, and `logger` says so once.
+    func makeStatementPreparation(logger: Logger?) -> StatementPreparation {
+        let message =
+            "DATABASE_URL (\(ConnectionString.redacted(databaseURL))) lost a prepared statement between "
+            + "transactions, as a transaction pooler does: statements go unnamed from now on, each parsed by the "
+            + "server. Set RAGSYNC_DIRECT_DATABASE_URL to the database's direct or session-mode URL: statements then "
+            + "go unnamed from the start, and the vector index upkeep gets the session it needs"
+        return StatementPreparation(isOn: directDatabaseURL == databaseURL) {
+            logger?.notice("\(message)", metadata: ["action": "statements-unnamed"])
+        }
+    }
+
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
     public var contentDirectory: String

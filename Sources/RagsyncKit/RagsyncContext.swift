@@ -18,6 +18,8 @@ public struct RagsyncContext: Sendable {
     public let directClient: PostgresClient
     public let store: DocumentStore
     public let logger: Logger
+    /// Whether the clients of `DATABASE_URL` prepare statements, learned once for the main one and the bulk writers.
+    let statementPreparation: StatementPreparation
 
     /// The vector index upkeep for the configured policy.
     public var indexMaintainer: VectorIndexMaintainer {
@@ -134,7 +136,8 @@ public struct RagsyncContext: Sendable {
     public static func open(
         configuration: RagsyncConfiguration, registeringModel: Bool = false, logger: Logger
     ) async throws -> RagsyncContext {
-        let client = configuration.makeDatabaseClient()
+        let statementPreparation = configuration.makeStatementPreparation(logger: logger)
+        let client = configuration.makeDatabaseClient(preparation: statementPreparation)
         let schema = try await SchemaMigrator(dimensions: configuration.embeddingDimensions).verify(on: client)
         if registeringModel {
             try await ModelCatalog(client: client, schema: schema)
@@ -146,18 +149,20 @@ public struct RagsyncContext: Sendable {
             configuration.directDatabaseURL == configuration.databaseURL
             ? client : PostgresClient(url: configuration.directDatabaseURL)
         return RagsyncContext(
-            configuration: configuration, client: client, directClient: directClient, store: store, logger: logger)
+            configuration: configuration, client: client, directClient: directClient, store: store, logger: logger,
+            statementPreparation: statementPreparation)
     }
 
     private init(
         configuration: RagsyncConfiguration, client: PostgresClient, directClient: PostgresClient,
-        store: DocumentStore, logger: Logger
+        store: DocumentStore, logger: Logger, statementPreparation: StatementPreparation
     ) {
         self.configuration = configuration
         self.client = client
         self.directClient = directClient
         self.store = store
         self.logger = logger
+        self.statementPreparation = statementPreparation
     }
 
     /// The configured embedder: the in-process model, or the client for the configured server.
@@ -218,7 +223,8 @@ public struct RagsyncContext: Sendable {
     public func makeBulkWriters() -> [DocumentStore] {
         (0..<2).map { _ in
             DocumentStore(
-                client: configuration.makeDatabaseClient(), schema: store.schema, model: store.model,
+                client: configuration.makeDatabaseClient(preparation: statementPreparation), schema: store.schema,
+                model: store.model,
                 source: store.source)
         }
     }

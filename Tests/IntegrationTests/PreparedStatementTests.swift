@@ -2,6 +2,7 @@
 
 @testable import Postgres
 import RagsyncTestSupport
+import Synchronization
 import Testing
 
 @Suite("Prepared statements on the real PostgreSQL")
@@ -178,6 +179,30 @@ struct PreparedStatementTests {
                 #expect(attempts == 1)
                 #expect(first.preparesStatements)
             }
+        }
+    }
+
+    /// The first client to find its statements gone turns preparing off for every client of the URL, and says so
+    /// once: a client connecting afterwards (the daemon's writers of the next bulk pass) starts unnamed.
+    @Test func theClientsOfOneURLLearnOnceThatStatementsMustGoUnnamed() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let direct = try TestDatabase.directURL(for: url)
+            let reports = Mutex(0)
+            let preparation = StatementPreparation { reports.withLock { $0 += 1 } }
+            let first = PostgresClient(url: direct, preparation: preparation)
+            let second = PostgresClient(url: direct, preparation: preparation)
+            #expect(try await second.withConnection { $0.preparesStatements })
+            _ = try await first.query(Self.increment, ["1"])
+            try await first.withConnection { try $0.execute("DEALLOCATE ALL") }
+            #expect(try await first.query(Self.increment, ["2"]).scalar == "3")
+            #expect(!preparation.preparesStatements)
+            #expect(reports.withLock { $0 } == 1)
+            // The second client's connection predates the refusal and learns on its own; a new one starts unnamed.
+            await second.disconnect()
+            #expect(try await !second.withConnection { $0.preparesStatements })
+            try await second.withConnection { try $0.execute("DEALLOCATE ALL") }
+            #expect(try await second.query(Self.increment, ["3"]).scalar == "4")
+            #expect(reports.withLock { $0 } == 1)
         }
     }
 }
