@@ -12,7 +12,8 @@ public enum Migration {
     /// - Throws: `StoreError` `.dimensionMismatch` when the database holds the configured model's vectors with
     ///   another dimension.
     public static func run(configuration: RagsyncConfiguration, logger: Logger) async throws -> String {
-        let client = configuration.makeDatabaseClient()
+        let preparation = configuration.makeStatementPreparation(logger: logger)
+        let client = configuration.makeDatabaseClient(preparation: preparation)
         let migrator = SchemaMigrator(
             dimensions: configuration.embeddingDimensions, textSearchConfiguration: configuration.textSearchConfiguration)
         let report = try await migrator.migrate(on: client, logger: logger)

@@ -31,9 +31,9 @@ public struct RagsyncConfiguration: Sendable {
     /// set; needed when DATABASE_URL goes through a transaction pooler.
     public var directDatabaseURL: String
     /// A client for `DATABASE_URL`, preparing statements as `preparation` says (shared by the clients of one
-    /// process; by default one of its own, see ``makeStatementPreparation(logger:)``).
-    func makeDatabaseClient(preparation: StatementPreparation? = nil) -> PostgresClient {
-        PostgresClient(url: databaseURL, preparation: preparation ?? makeStatementPreparation(logger: nil))
+    /// process, see ``makeStatementPreparation(logger:)``).
+    func makeDatabaseClient(preparation: StatementPreparation) -> PostgresClient {
+        PostgresClient(url: databaseURL, preparation: preparation)
     }
 
     /// Whether clients of `DATABASE_URL` prepare statements. When `RAGSYNC_DIRECT_DATABASE_URL` names another URL,
