@@ -187,12 +187,6 @@ struct JSONReader {
         while position < bytes.count, numberBytes.contains(bytes[position]) { position += 1 }
     }
 
-    /// Reads `null` if it comes next.
-    mutating func takeNull() -> Bool {
-        skipWhitespace()
-        return takeWord("null")
-    }
-
     /// Checks that nothing but white space follows.
     mutating func expectEnd() throws(Malformed) {
         skipWhitespace()

@@ -1,4 +1,4 @@
-// ragsync — YAMLConversion: turns a composed Yams node tree into JSONValue and plain strings.
+// ragsync — YAMLConversion: turns a composed YAML node tree into JSONValue and plain strings.
 
 import FoundationEssentials
 import YAML
