@@ -54,6 +54,32 @@ struct SyncPipelineTests {
         }
     }
 
+    @Test func aBulkPassEndsWithEveryTableVacuumedAndTheFrequentWordsRecorded() async throws {
+        try await PipelineHarness.with { harness in
+            // 1,000 one-chunk files: the frequent words are recorded from 1,000 chunks on. "Lighthouse" is in all of
+            // them, "harbour" in every fourth, "Quillon" in one.
+            for index in 0..<1_000 {
+                let rare = index == 500 ? " Quillon" : ""
+                let harbour = index.isMultiple(of: 4) ? " The harbour is calm." : ""
+                try harness.write("notes/n\(index).md", "# Note \(index)\n\nThe lighthouse keeper wrote.\(harbour)\(rare)\n")
+            }
+            let summary = try await harness.sync()
+            #expect(summary.indexed == 1_000 && summary.isBulk)
+            let context = try await harness.context()
+            // The vacuum, the frequent words and the vector index upkeep run on three connections at once.
+            _ = try await context.maintainVectorIndex(after: summary)
+            let words = try await harness.client.query(
+                "SELECT lexeme, chunks, stop FROM ragsync_frequent_lexemes WHERE lexeme IN ('lighthous', 'harbour', 'quillon') ORDER BY lexeme")
+            #expect(words.rows.map { $0.compactMap { $0 } } == [["harbour", "250", "t"], ["lighthous", "1000", "t"]])
+            #expect(try await harness.count(
+                """
+                SELECT count(*) FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL
+                  AND relname IN ('document_chunks', 'chunk_embeddings', 'ragsync_chunks', 'ragsync_documents',
+                                  'ragsync_chunk_search')
+                """) == 5)
+        }
+    }
+
     @Test func aSecondSyncWithNoChangeMakesNoEmbeddingCall() async throws {
         try await PipelineHarness.with { harness in
             try harness.write("a.md", SampleText.longDocument(paragraphs: 30))
