@@ -1,7 +1,6 @@
 // ragsync — SyncEngine: reconciles the content directory with the database, embedding only what is new.
 
 public import Embedding
-public import FoundationEssentials
 import Glibc
 public import IndexStore
 public import Indexer
