@@ -41,9 +41,9 @@ public struct RagsyncContext: Sendable {
     /// which then finds the exact neighbours the recall tuning compares with, and the frequent words are recorded on
     /// a third: PostgreSQL works on both cores, and these cost little time of their own beside the index build (a
     /// 5,000-file cold index: VACUUM 0.37-0.46 s, the exact neighbours 0.63 s and the frequent words 0.27-0.30 s,
-    /// beside the build's 1.0-1.2 s). On the main connection the frequent words waited for the exact neighbours, and
-    /// the tuning for them: the tail after the last batch took 1.42-1.52 s at 5,000 files, 1.37-1.43 s now; at
-    /// 1,000 files, with no index to build, 130-134 ms against 92-103 ms.
+    /// beside the build's 1.0-1.2 s). Sharing the main connection, the frequent words waited for the exact neighbours,
+    /// and the tuning for them: the tail after the last batch took 1.42-1.52 s at 5,000 files against 1.37-1.43 s on
+    /// three connections, and 130-134 ms against 92-103 ms at 1,000 files (no index to build).
     @discardableResult
     public func maintainVectorIndex(after summary: SyncSummary? = nil) async throws -> VectorIndexMaintainer.Outcome {
         guard let summary, summary.isBulk else {

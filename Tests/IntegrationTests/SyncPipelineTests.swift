@@ -69,7 +69,10 @@ struct SyncPipelineTests {
             // The vacuum, the frequent words and the vector index upkeep run on three connections at once.
             _ = try await context.maintainVectorIndex(after: summary)
             let words = try await harness.client.query(
-                "SELECT lexeme, chunks, stop FROM ragsync_frequent_lexemes WHERE lexeme IN ('lighthous', 'harbour', 'quillon') ORDER BY lexeme")
+                """
+                SELECT lexeme, chunks, stop FROM ragsync_frequent_lexemes
+                WHERE lexeme IN ('lighthous', 'harbour', 'quillon') ORDER BY lexeme
+                """)
             #expect(words.rows.map { $0.compactMap { $0 } } == [["harbour", "250", "t"], ["lighthous", "1000", "t"]])
             #expect(try await harness.count(
                 """
