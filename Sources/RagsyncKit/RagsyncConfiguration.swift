@@ -1,6 +1,5 @@
 // ragsync — RagsyncConfiguration: every setting, read from the environment and overridden by flags.
 
-public import FoundationEssentials
 import Glibc
 public import Indexer
 public import MetricsEndpoint
